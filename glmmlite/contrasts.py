@@ -1,0 +1,356 @@
+"""R's factors, contrasts and ``model.matrix`` column layout, vectorised with numpy.
+
+Level order (what R's ``factor()`` gives):
+
+* pandas ``Categorical``: its category order (unused categories dropped, as
+  ``model.frame(drop.unused.levels = TRUE)`` does);
+* booleans: ``FALSE < TRUE`` (labels ``"FALSE"``/``"TRUE"``, so a column ``flag``
+  gives the coefficient ``flagTRUE``);
+* numbers (grouping factors, ``factor(x)``): numeric order, labels as R's
+  ``as.character`` writes them (``1``, ``2.5``, ``1e+05``);
+* strings: R's ``sort()`` in an English UTF-8 locale (the reference fits ran in
+  one).  We approximate glibc's ``en_US.UTF-8`` collation with the key
+  ``(s.casefold(), lowercase-before-uppercase)``: case is ignored first, then
+  lowercase sorts before uppercase (``"a" < "A" < "b" < "B"``).  For plain
+  lowercase labels this is ordinary sorting.  Punctuation is compared by code
+  point, which may differ from glibc for labels that differ only in
+  punctuation.
+
+Contrasts: treatment contrasts (first level is the reference) for unordered
+factors, ``contr.poly`` for ordered categoricals (columns ``x.L``, ``x.Q``,
+``x.C``, ``x^4``, ...), and full indicator coding where R's ``terms.formula``
+rule asks for it (see :func:`term_codes`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "r_sort_key", "r_sort", "r_number_label", "r_label", "FactorInfo", "factorize",
+    "recode", "contr_poly", "VarCoding", "term_codes", "design_columns",
+]
+
+
+# ----------------------------------------------------------------------------- labels / order
+def r_sort_key(s: str) -> tuple:
+    """Sort key approximating R's ``sort()`` of strings in an en_US.UTF-8 locale."""
+    return (s.casefold(), tuple(0 if ch.islower() else 1 for ch in s), s)
+
+
+def r_sort(labels: Sequence[str]) -> list[str]:
+    """Strings sorted as R's ``sort()`` (see :func:`r_sort_key`)."""
+    return sorted(labels, key=r_sort_key)
+
+
+def r_number_label(x: float) -> str:
+    """A double as R's ``as.character`` writes it (15 significant digits, R's fixed/sci choice)."""
+    x = float(x)
+    if np.isnan(x):
+        return "NaN"
+    if np.isinf(x):
+        return "Inf" if x > 0 else "-Inf"
+    if x == 0:
+        return "0"
+    d = Decimal(format(x, ".14e")).normalize()  # 15 significant digits
+    sign, digits, exp = d.as_tuple()
+    mant = "".join(map(str, digits))
+    e10 = exp + len(mant) - 1  # exponent of the leading digit
+    sci = mant[0] + ("." + mant[1:] if len(mant) > 1 else "")
+    sci += "e" + ("-" if e10 < 0 else "+") + f"{abs(e10):02d}"
+    fixed = format(d, "f")
+    if "." in fixed:
+        fixed = fixed.rstrip("0").rstrip(".")
+    if sign:
+        sci, fixed = "-" + sci, (fixed if fixed.startswith("-") else "-" + fixed)
+    return fixed if len(fixed) <= len(sci) else sci
+
+
+def r_label(value) -> str:
+    """The level label R would give one value (numbers as R prints them, bools as TRUE/FALSE)."""
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return r_number_label(value)
+    return str(value)
+
+
+def _labels_of(values: np.ndarray) -> list[str]:
+    return [r_label(v) for v in values]
+
+
+# ----------------------------------------------------------------------------- factors
+@dataclass
+class FactorInfo:
+    """How a column was turned into a factor.
+
+    Attributes
+    ----------
+    labels : list of str
+        Level labels in R's order (only levels present in the data).
+    ordered : bool
+        True for an ordered pandas Categorical (R's ``ordered`` factor: ``contr.poly``).
+    kind : str
+        "categorical", "bool", "numeric" or "string" (how new data are matched).
+    """
+
+    labels: list[str]
+    ordered: bool = False
+    kind: str = "string"
+    _index: pd.Index | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def index(self) -> pd.Index:
+        if self._index is None:
+            self._index = pd.Index(self.labels, dtype=object)
+        return self._index
+
+
+def column_kind(s: pd.Series) -> str:
+    """"bool", "numeric", "categorical", "string" (anything else is treated as labels)."""
+    dt = s.dtype
+    if isinstance(dt, pd.CategoricalDtype):
+        return "categorical"
+    if pd.api.types.is_bool_dtype(dt):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(dt):
+        return "numeric"
+    if dt == object:
+        inferred = pd.api.types.infer_dtype(s, skipna=True)
+        if inferred == "boolean":
+            return "bool"
+        if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
+            return "numeric"
+        if inferred == "empty":
+            return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(dt) or isinstance(dt, pd.PeriodDtype):
+        return "datetime"
+    return "string"
+
+
+def factorize(s: pd.Series) -> tuple[np.ndarray, FactorInfo]:
+    """Codes (int64, -1 for missing) and level info of ``s`` as R's ``factor()`` would build them.
+
+    Vectorised: ``pd.factorize`` then a sort of the (few) unique values.
+    """
+    kind = column_kind(s)
+    if kind == "categorical":
+        cat = s.array
+        codes = np.asarray(cat.codes, dtype=np.int64)
+        cats = cat.categories
+        present = np.zeros(len(cats), dtype=bool)
+        present[codes[codes >= 0]] = True
+        remap = np.full(len(cats) + 1, -1, dtype=np.int64)
+        remap[:-1][present] = np.arange(int(present.sum()))
+        codes = remap[codes]  # -1 -> last entry (-1)
+        labels = _labels_of(np.asarray(cats)[present])
+        return codes, FactorInfo(labels, bool(cat.ordered), "categorical")
+    if kind == "numeric":
+        vals = s.to_numpy(dtype=float, na_value=np.nan)
+        codes, uniques = pd.factorize(vals, sort=True, use_na_sentinel=True)
+        if pd.api.types.is_integer_dtype(s.dtype):
+            labels = [str(int(u)) for u in uniques]
+        else:
+            labels = [r_number_label(u) for u in uniques]
+        return codes.astype(np.int64), FactorInfo(labels, False, "numeric")
+    if kind == "bool":
+        arr = s.to_numpy(dtype=object) if s.dtype == object else s.to_numpy(dtype=float, na_value=np.nan)
+        mask = pd.isna(arr)
+        vals = np.where(mask, 0, arr).astype(bool)
+        f = np.zeros(len(vals), dtype=np.int64)
+        f[vals] = 1
+        present = [bool((~mask & ~vals).any()), bool((~mask & vals).any())]
+        labels = [lab for lab, p in zip(["FALSE", "TRUE"], present) if p]
+        if not present[0]:
+            f = f - 1
+        f[mask] = -1
+        return f, FactorInfo(labels, False, "bool")
+    # strings (and anything else): R labels, sorted in R's collation
+    codes, uniques = pd.factorize(s, sort=False, use_na_sentinel=True)
+    labels = _labels_of(np.asarray(uniques, dtype=object))
+    if len(set(labels)) != len(labels):  # e.g. 1 and "1" in an object column: merge
+        uniq_labels = r_sort(set(labels))
+        pos = {lab: i for i, lab in enumerate(uniq_labels)}
+        remap = np.array([pos[lab] for lab in labels] + [-1], dtype=np.int64)
+        return remap[codes], FactorInfo(uniq_labels, False, "string")
+    order = sorted(range(len(labels)), key=lambda i: r_sort_key(labels[i]))
+    remap = np.empty(len(labels) + 1, dtype=np.int64)
+    remap[-1] = -1
+    remap[np.asarray(order, dtype=np.int64)] = np.arange(len(labels))
+    return remap[np.asarray(codes, dtype=np.int64)], FactorInfo([labels[i] for i in order], False, "string")
+
+
+def recode(s: pd.Series, info: FactorInfo) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of new data ``s`` in the levels of ``info``.
+
+    Returns
+    -------
+    codes : ndarray of int64
+        Level index, or -1 where the value is missing or not a known level.
+    missing : ndarray of bool
+        True where the value is missing (so -1 for other rows means "unseen level").
+    """
+    missing = np.asarray(pd.isna(s), dtype=bool)
+    codes_new, info_new = factorize(s)
+    lookup = info.index.get_indexer(pd.Index(info_new.labels, dtype=object))
+    lookup = np.append(lookup, -1).astype(np.int64)
+    return lookup[codes_new], missing
+
+
+# ----------------------------------------------------------------------------- contrasts
+def contr_poly(k: int) -> np.ndarray:
+    """R's ``contr.poly(k)``: orthonormal polynomial contrasts, shape (k, k - 1)."""
+    scores = np.arange(1, k + 1, dtype=float)
+    y = scores - scores.mean()
+    X = np.vander(y, k, increasing=True)
+    q, r = np.linalg.qr(X)
+    z = q * np.sign(np.diag(r))  # R: qr.qy(QR, diag(R)) then unit columns
+    return z[:, 1:]
+
+
+def poly_names(k: int) -> list[str]:
+    """Column suffixes of ``contr.poly``: ``.L .Q .C ^4 ^5 ...``."""
+    out = []
+    for d in range(1, k):
+        out.append({1: ".L", 2: ".Q", 3: ".C"}.get(d, f"^{d}"))
+    return out
+
+
+@dataclass
+class VarCoding:
+    """One variable of a model matrix: numeric, or a factor with its levels.
+
+    Attributes
+    ----------
+    label : str
+        The variable as R names it (``"trt"``, ``"log(x)"``).
+    factor : FactorInfo or None
+        None for a numeric variable.
+    """
+
+    label: str
+    factor: FactorInfo | None = None
+
+    @property
+    def is_factor(self) -> bool:
+        return self.factor is not None
+
+    @property
+    def nlevels(self) -> int:
+        return len(self.factor.labels) if self.factor is not None else 0
+
+
+def term_codes(terms: Sequence[tuple[str, ...]], intercept: bool,
+               codings: dict[str, VarCoding]) -> list[dict[str, int]]:
+    """R's coding of each factor in each term: 1 = contrasts, 2 = full indicators.
+
+    ``terms.formula`` (C ``TermCode``): a variable in a term is coded by contrasts if
+    the term without it is empty, or is contained in one of the *preceding* terms;
+    otherwise by indicators.  ``model.matrix`` then, when there is no intercept,
+    switches the first factor (with more than one level) of the first term that has
+    one to indicator coding.
+    """
+    out: list[dict[str, int]] = []
+    sets = [frozenset(t) for t in terms]
+    for k, t in enumerate(terms):
+        codes = {}
+        for v in t:
+            rest = sets[k] - {v}
+            if not rest or any(rest <= sets[j] for j in range(k)):
+                codes[v] = 1
+            else:
+                codes[v] = 2
+        out.append(codes)
+    if not intercept:
+        done = False
+        for k, t in enumerate(terms):
+            for v in t:
+                c = codings[v]
+                if c.is_factor and c.nlevels > 1:
+                    out[k][v] = 2
+                    done = True
+                    break
+            if done:
+                break
+    return out
+
+
+def _factor_columns(coding: VarCoding, code: int, codes: np.ndarray,
+                    missing: np.ndarray | None) -> tuple[list[np.ndarray], list[str]]:
+    info = coding.factor
+    k = len(info.labels)
+    cols: list[np.ndarray] = []
+    names: list[str] = []
+    if code == 2 or (code == 1 and not info.ordered):
+        first = 0 if code == 2 else 1
+        for j in range(first, k):
+            col = (codes == j).astype(float)
+            cols.append(col)
+            names.append(coding.label + info.labels[j])
+    else:  # ordered factor with contrasts: contr.poly
+        C = contr_poly(k)
+        safe = np.where(codes >= 0, codes, 0)
+        for j, suffix in enumerate(poly_names(k)):
+            cols.append(C[safe, j].astype(float))
+            names.append(coding.label + suffix)
+    if missing is not None and missing.any():
+        for col in cols:
+            col[missing] = np.nan
+    return cols, names
+
+
+def design_columns(terms: Sequence[tuple[str, ...]], intercept: bool,
+                   codings: dict[str, VarCoding], values: dict[str, np.ndarray],
+                   n: int, codes: list[dict[str, int]] | None = None,
+                   missing: dict[str, np.ndarray] | None = None
+                   ) -> tuple[np.ndarray, list[str], list[dict[str, int]]]:
+    """R's ``model.matrix`` for the given terms.
+
+    Parameters
+    ----------
+    terms, intercept
+        From a :class:`~glmmlite.formula.TermSet`.
+    codings
+        Variable label -> VarCoding.
+    values
+        Variable label -> float array (numeric) or int64 level codes (factor).
+    n
+        Number of rows.
+    codes
+        Contrast codes from :func:`term_codes` (computed when None).
+    missing
+        Variable label -> bool mask of missing factor values (rows become NaN).
+
+    Returns
+    -------
+    X : ndarray (n, p), names : list of str, codes : the contrast codes used
+    """
+    if codes is None:
+        codes = term_codes(terms, intercept, codings)
+    cols: list[np.ndarray] = []
+    names: list[str] = []
+    if intercept:
+        cols.append(np.ones(n))
+        names.append("(Intercept)")
+    for term, tcodes in zip(terms, codes):
+        tcols: list[np.ndarray] = [np.ones(n)]
+        tnames: list[str] = [""]
+        for v in term:  # first variable varies fastest
+            c = codings[v]
+            if c.is_factor:
+                vcols, vnames = _factor_columns(c, tcodes[v], values[v],
+                                                None if missing is None else missing.get(v))
+            else:
+                vcols, vnames = [np.asarray(values[v], dtype=float)], [c.label]
+            tcols = [a * b for b in vcols for a in tcols]
+            tnames = [(a + ":" + b) if a else b for b in vnames for a in tnames]
+        cols.extend(tcols)
+        names.extend(tnames)
+    X = np.column_stack(cols) if cols else np.empty((n, 0))
+    return np.ascontiguousarray(X, dtype=float), names, codes

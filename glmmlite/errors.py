@@ -1,0 +1,59 @@
+"""Exceptions and warnings raised by glmmlite.
+
+Every error a user can trigger with bad input is a :class:`GlmmliteError`
+(a ``ValueError``), so ``except ValueError`` keeps working.  Messages name the
+formula part, the column and the offending values, and say what would fix it.
+"""
+from __future__ import annotations
+
+
+class GlmmliteError(ValueError):
+    """Base class of every error glmmlite raises on bad input."""
+
+
+class FormulaError(GlmmliteError):
+    """The formula cannot be parsed or does not describe a binomial GLMM."""
+
+
+class DataError(GlmmliteError):
+    """The data do not fit the formula (unknown column, bad values, ...)."""
+
+
+class ResponseError(DataError):
+    """The response is not binomial (0/1, two levels, cbind counts, proportions)."""
+
+
+class FamilyError(GlmmliteError):
+    """Unknown family or link."""
+
+
+class NewDataError(DataError):
+    """``newdata`` given to ``predict`` does not fit the model."""
+
+
+class ArgumentError(GlmmliteError):
+    """An argument of a method has a bad value (``nsim``, ``level``, ``parm``, ...)."""
+
+
+class GlmmliteWarning(UserWarning):
+    """Base class of glmmlite's warnings."""
+
+
+class SingularFitWarning(GlmmliteWarning):
+    """A variance parameter is on its boundary (lme4's "boundary (singular) fit")."""
+
+
+class ConvergenceWarning(GlmmliteWarning):
+    """The optimizer stopped where the gradient is not small or the Hessian is not positive definite."""
+
+
+class MissingValuesWarning(GlmmliteWarning):
+    """Rows with missing values in the model's columns were dropped (R's ``na.omit``)."""
+
+
+class RankDeficiencyWarning(GlmmliteWarning):
+    """Aliased fixed-effect columns were dropped."""
+
+
+class SeparationWarning(GlmmliteWarning):
+    """Huge coefficients: the data may be (quasi-)completely separated."""

@@ -1,0 +1,205 @@
+"""The entry point: ``glmer(formula, data, family)`` runs the pipeline.
+
+    formula.py      parse the formula
+    modelframe.py   build y, weights, X and the grouping factors from the data
+    remat.py        Z and the relative covariance factor Lambda(theta)
+    pirls*.py       PIRLS and the Laplace deviance (agq.py: adaptive quadrature)
+    deviance.py     the objective D(theta, beta)
+    optimize.py     minimize it
+    hessian.py      standard errors from its Hessian
+    results.py      the fitted model, GlmerResult
+"""
+from __future__ import annotations
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+
+from .deviance import DevianceFunction
+from .errors import ArgumentError, ConvergenceWarning, SeparationWarning, SingularFitWarning
+from .family import Binomial, as_family
+from .glm import glm_irls
+from .hessian import hessian_from_gradient, hessian_from_values
+from .modelframe import ModelFrame, build_model_frame
+from .optimize import minimize_deviance
+
+SINGULAR_TOL = 1e-4      # lme4's isSingular tolerance on diagonal theta
+BOUNDARY_TOL = 1e-5      # lme4's boundary.tol: try the bound when this close
+GRAD_TOL = 2e-3          # lme4's check.conv.grad tolerance
+
+
+def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, offset=None,
+          nAGQ: int = 1, data_name: str | None = None) -> "GlmerResult":
+    """Fit a binomial generalized linear mixed model by maximum likelihood.
+
+    The R equivalent is ``lme4::glmer(formula, data, family = binomial, nAGQ = 1)``.
+
+    Parameters
+    ----------
+    formula : str
+        An lme4 formula, e.g. ``"y ~ trt * sex + (1|id)"``.  The response may be 0/1,
+        boolean, a two-level factor, ``cbind(successes, failures)`` or a proportion
+        with ``weights`` = trials.
+    data : pandas.DataFrame
+    family : "binomial" or :func:`glmmlite.binomial` (``link`` = logit, probit, cloglog)
+    weights : array-like or column name, optional
+        Prior weights: the number of trials when the response is a proportion.
+    offset : array-like or column name, optional
+    nAGQ : int
+        1 (default) for the Laplace approximation; > 1 for adaptive Gauss-Hermite
+        quadrature with that many points (one scalar random-effects term only).
+    data_name : str, optional
+        The name printed on the ``Data:`` line of the summary.
+
+    Returns
+    -------
+    GlmerResult
+
+    Examples
+    --------
+    >>> import glmmlite as gl
+    >>> d = gl.simulate_article_data(seed=1, stream="r")
+    >>> m = gl.glmer("y ~ trt * sex + (1|id)", data=d, family="binomial")
+    >>> round(m.aic, 1)
+    4234.0
+    """
+    fam = as_family(family)
+    if isinstance(nAGQ, bool) or not isinstance(nAGQ, Integral) or nAGQ < 1:
+        raise ArgumentError(f"nAGQ must be a whole number >= 1 (1 = Laplace), not {nAGQ!r}")
+    if nAGQ > 100:
+        raise ArgumentError(f"nAGQ = {nAGQ} is more quadrature points than is useful; use at most 100 (25 is plenty)")
+    frame = build_model_frame(formula, data, weights=weights, offset=offset)
+    return fit_frame(frame, fam, int(nAGQ), data_name=data_name)
+
+
+def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str | None = None,
+              start: np.ndarray | None = None, check: bool = True) -> "GlmerResult":
+    """Fit a model whose ModelFrame is already built (used by ``refit`` and the bootstrap)."""
+    from .results import GlmerResult
+
+    dev = DevianceFunction(frame, family, nAGQ)
+    layout = dev.layout
+    if start is None:
+        beta0 = glm_irls(frame.y, frame.weights, frame.offset, frame.X, family)
+        x0 = np.concatenate([layout.start(), beta0])
+    else:
+        x0 = np.asarray(start, float)
+    if nAGQ > 1:
+        lap = minimize_deviance(None, x0, fun_and_grad=dev.laplace_value_and_grad()
+                                and (lambda x: dev.laplace.deviance_and_gradient(x[0], x[1:])))
+        opt = minimize_deviance(dev, lap.x)
+    else:
+        opt = minimize_deviance(dev, x0, fun_and_grad=dev.value_and_grad if dev.has_gradient else None)
+    n_eval = opt.n_eval
+    x = opt.x.copy()
+    x[:dev.ntheta] = layout.normalize(x[:dev.ntheta])
+    fval = dev(x)
+
+    # lme4's boundary check: a diagonal theta this close to 0 is tried at 0
+    diag = layout.diagonal_mask()
+    near = np.where(diag & (np.abs(x[:dev.ntheta]) < BOUNDARY_TOL))[0]
+    if near.size:
+        fixed = {int(i): 0.0 for i in near}
+        trial = minimize_deviance(dev, x, fun_and_grad=dev.value_and_grad if dev.has_gradient else None, fixed=fixed)
+        n_eval += trial.n_eval
+        if trial.fun <= fval + 1e-9:
+            x, fval = trial.x, trial.fun
+
+    # Hessian of the deviance in (theta, beta) -> standard errors (lme4 1.1-31)
+    if dev.has_gradient:
+        fval, grad = dev.value_and_grad(x)
+        H = hessian_from_gradient(lambda z: dev.value_and_grad(z)[1], x)
+    else:
+        grad, H = hessian_from_values(dev, x)
+    u = dev.modes(x)  # leaves the objective's state at the optimum
+
+    messages = []
+    theta = x[:dev.ntheta]
+    singular = bool(np.any(theta[diag] < SINGULAR_TOL))
+    vcov_beta, vcov_note = _vcov_from_hessian(H, dev.ntheta)
+    if vcov_beta is None:
+        vcov_beta = dev.vcov_rx(x)
+        messages.append(vcov_note)
+    if check:
+        messages += _check_convergence(opt.converged, grad, H, singular)
+    result = GlmerResult(
+        frame=frame, family=family, nAGQ=nAGQ, x=x, deviance_value=fval, u=u, hessian=H,
+        gradient=grad, vcov_beta=vcov_beta, devfun=dev, n_eval=n_eval, converged=opt.converged,
+        messages=messages, data_name=data_name,
+    )
+    if check:
+        _emit_warnings(result, singular, messages)
+    return result
+
+
+def _vcov_from_hessian(H: np.ndarray, ntheta: int):
+    """``2 * solve(H)[beta, beta]`` as lme4 1.1-31, or None with a note if H is not PD."""
+    try:
+        np.linalg.cholesky(H)
+        Hinv = np.linalg.inv(H)
+        V = 2.0 * Hinv[ntheta:, ntheta:]
+        return 0.5 * (V + V.T), ""
+    except np.linalg.LinAlgError:
+        # theta on its boundary makes the full H singular in that direction: use the
+        # beta block alone when it is positive definite
+        Hb = H[ntheta:, ntheta:]
+        try:
+            np.linalg.cholesky(Hb)
+            V = 2.0 * np.linalg.inv(Hb)
+            return 0.5 * (V + V.T), ""
+        except np.linalg.LinAlgError:
+            return None, ("the Hessian of the deviance is not positive definite: standard errors "
+                          "come from the final PIRLS step instead (lme4's use.hessian = FALSE)")
+
+
+def _check_convergence(converged: bool, grad: np.ndarray, H: np.ndarray, singular: bool) -> list[str]:
+    """lme4's checkConv: scaled gradient and Hessian eigenvalues (skipped for singular fits)."""
+    msgs = []
+    if singular:
+        return msgs
+    try:
+        R = np.linalg.cholesky(H)
+        scgrad = np.linalg.solve(R, grad)
+        crit = np.minimum(np.abs(scgrad), np.abs(grad))
+    except np.linalg.LinAlgError:
+        crit = np.abs(grad)
+    worst = int(np.argmax(crit))
+    if crit[worst] > GRAD_TOL:
+        msgs.append(
+            f"Model failed to converge with max|grad| = {crit[worst]:.6g} (tol = {GRAD_TOL}, component {worst + 1}). "
+            "The optimizer stopped where the deviance still slopes: try rescaling numeric predictors "
+            "(centre and scale them), simplifying the random effects, or check the data for separation."
+        )
+    ev = np.linalg.eigvalsh(H)
+    if np.any(ev < 0):
+        msgs.append(
+            f"Model failed to converge: degenerate Hessian with {int(np.sum(ev < 0))} negative eigenvalue(s). "
+            "The fit is not at a minimum: the model may be too complex for the data."
+        )
+    return msgs
+
+
+def _emit_warnings(result, singular: bool, messages: list[str]) -> None:
+    if singular:
+        warnings.warn(
+            "boundary (singular) fit: a random-effect variance is estimated as (nearly) zero "
+            f"(theta = {np.array2string(result.theta, precision=4)}), so the random-effects "
+            "structure is more than these data can support. The fixed effects are still valid; "
+            "consider removing the term with zero variance or comparing with a simpler model "
+            "(lme4: see help('isSingular')).",
+            SingularFitWarning, stacklevel=3,
+        )
+    for msg in messages:
+        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+    beta = result.beta
+    if result.family.link == "logit" and np.any(np.abs(beta) > 15):
+        big = [n for n, b in zip(result.frame.fixef_names, beta) if abs(b) > 15]
+        warnings.warn(
+            f"huge coefficient(s) {', '.join(big)} (|estimate| > 15 on the logit scale): the outcome may be "
+            "completely or quasi-completely separated by these predictors (e.g. all 1s in one group), so "
+            "their estimates and standard errors are not trustworthy. Check a table of the response by "
+            "these predictors.",
+            SeparationWarning, stacklevel=3,
+        )

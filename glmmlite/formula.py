@@ -1,0 +1,862 @@
+"""Step 1 of the pipeline: parse an lme4 model formula (never ``eval`` it).
+
+The formula language is R's (``?formula``) plus lme4's random-effect bars:
+
+* fixed part: ``+ - * / : ^ %in%``, ``0``/``1``/``-1``/``+0`` for the intercept,
+  parentheses, a few whitelisted functions (``log(x)``, ``I(x^2)``,
+  ``factor(x)``, ...) and ``offset(...)``;
+* response: a column, ``cbind(successes, failures)`` whose arguments may be
+  arithmetic on columns (``cbind(incidence, size - incidence)``), or an
+  arithmetic expression such as ``incidence/size`` (a proportion);
+* random part: ``(expr | g)``, ``(expr || g)`` (split into uncorrelated terms as
+  lme4's ``expandDoubleVerts``), ``g1:g2`` (interaction grouping factor) and
+  ``g1/g2`` (nesting, expanded as lme4's ``findbars``/``expandSlash`` to
+  ``(expr | g2:g1) + (expr | g1)``).
+
+The text is split into tokens and parsed by a small precedence-climbing parser
+into an abstract syntax tree (:class:`Node` subclasses).  The fixed part is then
+expanded into *terms* with the algorithm of R's ``terms.formula`` (C function
+``EncodeVars``): variables are numbered in order of first appearance, terms are
+sets of variables, duplicates are removed and the terms are sorted by their
+number of variables, keeping the order of appearance otherwise.
+
+Nothing in the formula is ever executed: arithmetic in ``I()``, ``log()``,
+``cbind()`` etc. is computed by walking the tree (:func:`evaluate_numeric`) with
+a fixed whitelist of numpy functions.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
+
+import numpy as np
+
+from .errors import FormulaError
+
+__all__ = [
+    "Node", "Name", "Num", "BinOp", "UnaryOp", "Call", "Paren",
+    "TermSet", "RandomSpec", "Formula",
+    "parse_formula", "parse_expression", "deparse", "evaluate_numeric", "names_in",
+    "NUMERIC_FUNCTIONS", "FACTOR_FUNCTIONS",
+]
+
+
+# ----------------------------------------------------------------------------- AST
+@dataclass(frozen=True)
+class Node:
+    """Base class of the syntax tree; ``pos`` is the 0-based character position."""
+
+    pos: int = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    """A variable (column) name, possibly written with backticks."""
+
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class Num(Node):
+    """A numeric literal."""
+
+    value: float = 0.0
+
+
+@dataclass(frozen=True)
+class BinOp(Node):
+    """A binary operator: one of ``~ | || + - * / %in% : ^``."""
+
+    op: str = ""
+    left: Node | None = None
+    right: Node | None = None
+
+
+@dataclass(frozen=True)
+class UnaryOp(Node):
+    """Unary ``+`` or ``-``."""
+
+    op: str = ""
+    operand: Node | None = None
+
+
+@dataclass(frozen=True)
+class Call(Node):
+    """A function call ``f(arg, ...)`` (only whitelisted functions are accepted later)."""
+
+    func: str = ""
+    args: tuple = ()
+
+
+@dataclass(frozen=True)
+class Paren(Node):
+    """A parenthesised expression (kept because ``(1 | g)`` must be bracketed)."""
+
+    expr: Node | None = None
+
+
+# numpy implementations of the functions allowed in arithmetic (I(), log(), cbind args ...)
+NUMERIC_FUNCTIONS: dict[str, object] = {
+    "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p,
+    "exp": np.exp, "expm1": np.expm1, "sqrt": np.sqrt, "abs": np.abs,
+    "I": None, "as.numeric": None,  # identity on numbers
+}
+# calls that turn a column into a factor
+FACTOR_FUNCTIONS = ("factor", "as.factor")
+_SPECIAL_FUNCTIONS = ("offset", "cbind")
+
+_R_RESERVED = {
+    "if", "else", "repeat", "while", "function", "for", "next", "break", "TRUE", "FALSE",
+    "NULL", "Inf", "NaN", "NA", "NA_integer_", "NA_real_", "NA_character_", "in",
+}
+_SYNTACTIC = re.compile(r"^((([A-Za-z]|[.][A-Za-z._])[A-Za-z0-9._]*)|[.])$")
+
+
+def _name_label(name: str) -> str:
+    """R's deparse of a symbol: backticks unless the name is syntactic."""
+    if _SYNTACTIC.match(name) and name not in _R_RESERVED:
+        return name
+    return "`" + name.replace("`", "\\`") + "`"
+
+
+def _num_label(value: float) -> str:
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return format(value, ".15g")
+
+
+_SPACED = {"~", "|", "||", "+", "-", "*", "%in%"}
+_PREC = {"~": 1, "|": 2, "||": 2, "+": 3, "-": 3, "*": 4, "/": 4, "%in%": 5, ":": 6, "^": 8}
+
+
+def deparse(node: Node) -> str:
+    """The expression as R's ``deparse`` writes it (e.g. ``size - incidence``, ``I(x^2)``)."""
+    if isinstance(node, Name):
+        return _name_label(node.id)
+    if isinstance(node, Num):
+        return _num_label(node.value)
+    if isinstance(node, Paren):
+        return "(" + deparse(node.expr) + ")"
+    if isinstance(node, UnaryOp):
+        return node.op + deparse(node.operand)
+    if isinstance(node, Call):
+        return node.func + "(" + ", ".join(deparse(a) for a in node.args) + ")"
+    if isinstance(node, BinOp):
+        sep = f" {node.op} " if node.op in _SPACED else node.op
+        return deparse(node.left) + sep + deparse(node.right)
+    raise TypeError(f"not a formula node: {node!r}")  # pragma: no cover
+
+
+def names_in(node: Node | None) -> list[str]:
+    """Column names referenced by ``node``, in order of first appearance, without repeats."""
+    out: list[str] = []
+
+    def walk(n):
+        if n is None:
+            return
+        if isinstance(n, Name):
+            if n.id not in out:
+                out.append(n.id)
+        elif isinstance(n, BinOp):
+            walk(n.left)
+            walk(n.right)
+        elif isinstance(n, UnaryOp):
+            walk(n.operand)
+        elif isinstance(n, Paren):
+            walk(n.expr)
+        elif isinstance(n, Call):
+            for a in n.args:
+                walk(a)
+
+    walk(node)
+    return out
+
+
+def _iter_nodes(node: Node | None) -> Iterator[Node]:
+    if node is None:
+        return
+    yield node
+    if isinstance(node, BinOp):
+        yield from _iter_nodes(node.left)
+        yield from _iter_nodes(node.right)
+    elif isinstance(node, UnaryOp):
+        yield from _iter_nodes(node.operand)
+    elif isinstance(node, Paren):
+        yield from _iter_nodes(node.expr)
+    elif isinstance(node, Call):
+        for a in node.args:
+            yield from _iter_nodes(a)
+
+
+def _has_bar(node: Node | None) -> bool:
+    return any(isinstance(n, BinOp) and n.op in ("|", "||") for n in _iter_nodes(node))
+
+
+def _unparen(node: Node) -> Node:
+    while isinstance(node, Paren):
+        node = node.expr
+    return node
+
+
+# ----------------------------------------------------------------------------- errors
+def _error(text: str, pos: int | None, message: str) -> FormulaError:
+    """A FormulaError whose message shows the formula with a caret under ``pos``."""
+    if pos is None:
+        return FormulaError(f"{message}\n  in formula: {text}")
+    pos = max(0, min(pos, len(text)))
+    caret = " " * pos + "^"
+    return FormulaError(f"{message} (at character {pos + 1})\n  {text}\n  {caret}")
+
+
+# ----------------------------------------------------------------------------- tokens
+@dataclass(frozen=True)
+class _Token:
+    kind: str   # "name", "num", "op", "end"
+    value: str
+    pos: int
+
+
+_OPERATORS = ["||", "%in%", "**", "~", "|", "+", "-", "*", "/", ":", "^", "(", ")", ","]
+_NUM_RE = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NAME_RE = re.compile(r"[A-Za-z._][A-Za-z0-9._]*")
+
+
+def _tokenize(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+            m = _NUM_RE.match(text, i)
+            tokens.append(_Token("num", m.group(0), i))
+            i = m.end()
+            if i < n and text[i] == "L":  # R's integer suffix 1L
+                i += 1
+            continue
+        if c.isalpha() or c in "._":
+            m = _NAME_RE.match(text, i)
+            tokens.append(_Token("name", m.group(0), i))
+            i = m.end()
+            continue
+        if c == "`":
+            j = text.find("`", i + 1)
+            if j < 0:
+                raise _error(text, i, "unterminated backtick-quoted name")
+            if j == i + 1:
+                raise _error(text, i, "empty backtick-quoted name")
+            tokens.append(_Token("name", text[i + 1:j], i))
+            i = j + 1
+            continue
+        if c in "'\"":
+            raise _error(text, i, "strings are not allowed in a model formula "
+                                  "(write column names without quotes, or in `backticks`)")
+        for op in _OPERATORS:
+            if text.startswith(op, i):
+                tokens.append(_Token("op", "^" if op == "**" else op, i))
+                i += len(op)
+                break
+        else:
+            if c == "%":
+                raise _error(text, i, "unsupported %...% operator (only %in% is allowed)")
+            raise _error(text, i, f"unexpected character {c!r}")
+    tokens.append(_Token("end", "", n))
+    return tokens
+
+
+# ----------------------------------------------------------------------------- parser
+_BINARY_BP = {  # left binding power; (bp, right-assoc)
+    "~": (1, False), "|": (2, False), "||": (2, False), "+": (3, False), "-": (3, False),
+    "*": (4, False), "/": (4, False), "%in%": (5, False), ":": (6, False), "^": (8, True),
+}
+_UNARY_BP = 7  # R: unary minus binds tighter than ':' but looser than '^'
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.tokens = _tokenize(text)
+        self.i = 0
+        self.open_parens: list[int] = []
+
+    @property
+    def tok(self) -> _Token:
+        return self.tokens[self.i]
+
+    def advance(self) -> _Token:
+        t = self.tokens[self.i]
+        self.i += 1
+        return t
+
+    def fail(self, tok: _Token, message: str) -> FormulaError:
+        return _error(self.text, tok.pos, message)
+
+    def describe(self, tok: _Token) -> str:
+        return "the end of the formula" if tok.kind == "end" else repr(tok.value)
+
+    def parse_expr(self, min_bp: int = 0) -> Node:
+        left = self.parse_prefix()
+        while True:
+            tok = self.tok
+            if tok.kind != "op" or tok.value not in _BINARY_BP:
+                break
+            bp, right_assoc = _BINARY_BP[tok.value]
+            if bp < min_bp:
+                break
+            self.advance()
+            if self.tok.kind == "end" or (self.tok.kind == "op" and self.tok.value in (")", ",")):
+                what = "a grouping factor" if tok.value in ("|", "||") else "a term"
+                raise self.fail(self.tok, f"expected {what} after {tok.value!r}, found "
+                                          f"{self.describe(self.tok)}")
+            right = self.parse_expr(bp if right_assoc else bp + 1)
+            left = BinOp(tok.pos, tok.value, left, right)
+        return left
+
+    def parse_prefix(self) -> Node:
+        tok = self.advance()
+        if tok.kind == "num":
+            return Num(tok.pos, float(tok.value))
+        if tok.kind == "name":
+            if self.tok.kind == "op" and self.tok.value == "(":
+                return self.parse_call(tok)
+            return Name(tok.pos, tok.value)
+        if tok.kind == "op" and tok.value in ("-", "+"):
+            if self.tok.kind == "end":
+                raise self.fail(self.tok, f"expected a term after {tok.value!r}")
+            operand = self.parse_expr(_UNARY_BP)
+            return UnaryOp(tok.pos, tok.value, operand)
+        if tok.kind == "op" and tok.value == "(":
+            self.open_parens.append(tok.pos)
+            if self.tok.kind == "op" and self.tok.value == ")":
+                raise self.fail(self.tok, "empty parentheses '()'")
+            inner = self.parse_expr(0)
+            self.expect_close(tok)
+            self.open_parens.pop()
+            return Paren(tok.pos, inner)
+        if tok.kind == "end":
+            raise self.fail(tok, "unexpected end of formula (a term is missing)")
+        if tok.value == ")":
+            raise self.fail(tok, "unbalanced parentheses: ')' without a matching '('")
+        if tok.value == "~" and self.i == 1:
+            raise self.fail(tok, "the formula has no response: write 'y ~ ...' "
+                                 "(a binomial GLMM needs a response left of '~')")
+        raise self.fail(tok, f"unexpected {tok.value!r}")
+
+    def expect_close(self, open_tok: _Token) -> None:
+        tok = self.tok
+        if tok.kind == "op" and tok.value == ")":
+            self.advance()
+            return
+        if tok.kind == "end":
+            raise _error(self.text, open_tok.pos,
+                         "unbalanced parentheses: this '(' is never closed")
+        raise self.fail(tok, f"expected ')' or an operator, found {self.describe(tok)}")
+
+    def parse_call(self, name_tok: _Token) -> Node:
+        open_tok = self.advance()  # '('
+        args: list[Node] = []
+        if self.tok.kind == "op" and self.tok.value == ")":
+            self.advance()
+            return Call(name_tok.pos, name_tok.value, ())
+        while True:
+            if self.tok.kind == "op" and self.tok.value in (",", ")"):
+                raise self.fail(self.tok, f"missing argument in {name_tok.value}()")
+            args.append(self.parse_expr(0))
+            if self.tok.kind == "op" and self.tok.value == ",":
+                self.advance()
+                continue
+            self.expect_close(open_tok)
+            break
+        return Call(name_tok.pos, name_tok.value, tuple(args))
+
+
+def parse_expression(text: str) -> Node:
+    """Parse one expression (no checks on the functions used)."""
+    if not isinstance(text, str):
+        raise FormulaError(f"a formula must be a string, got {type(text).__name__}")
+    p = _Parser(text)
+    if p.tok.kind == "end":
+        raise _error(text, 0, "empty formula")
+    node = p.parse_expr(0)
+    if p.tok.kind != "end":
+        tok = p.tok
+        if tok.value == ")":
+            raise p.fail(tok, "unbalanced parentheses: ')' without a matching '('")
+        raise p.fail(tok, f"unexpected {p.describe(tok)} (an operator such as '+' is missing?)")
+    return node
+
+
+# ----------------------------------------------------------------------------- terms
+@dataclass
+class TermSet:
+    """The terms of a one-sided formula after R's ``terms.formula`` expansion.
+
+    Attributes
+    ----------
+    intercept : bool
+        Whether the model has an intercept.
+    variables : dict
+        Variable label (R's deparse, e.g. ``"trt"``, ``"log(x)"``) -> its expression,
+        in order of first appearance (R's ``variables`` attribute).
+    terms : list of tuple of str
+        Each term is a tuple of variable labels, in variable order; terms are sorted
+        by degree (main effects, then 2-way interactions, ...) as R does.
+    """
+
+    intercept: bool
+    variables: dict[str, Node]
+    terms: list[tuple[str, ...]]
+
+    @property
+    def labels(self) -> list[str]:
+        """R's ``term.labels`` (``"trt:sex"``)."""
+        return [":".join(t) for t in self.terms]
+
+    def deparse(self) -> str:
+        parts = ([] if self.intercept else ["0"]) + self.labels
+        return " + ".join(parts) if parts else "1"
+
+
+class _Encoder:
+    """R's ``EncodeVars``: expand formula operators into a list of terms (bit sets)."""
+
+    def __init__(self, text: str, allow_offset: bool):
+        self.text = text
+        self.variables: dict[str, Node] = {}
+        self.order: dict[str, int] = {}
+        self.intercept = True
+        self.parity = True
+        self.offsets: list[Node] = []
+        self.allow_offset = allow_offset
+
+    def install(self, node: Node) -> frozenset:
+        label = deparse(node)
+        if label not in self.order:
+            self.order[label] = len(self.order)
+            self.variables[label] = node
+        return frozenset([label])
+
+    @staticmethod
+    def trim(terms: list[frozenset]) -> list[frozenset]:
+        out: list[frozenset] = []
+        for t in terms:
+            if t and t not in out:
+                out.append(t)
+        return out
+
+    def encode(self, node: Node) -> list[frozenset]:
+        if isinstance(node, Num):
+            if node.value == 1:
+                self.intercept = self.parity
+                return []
+            if node.value == 0:
+                self.intercept = not self.parity
+                return []
+            raise _error(self.text, node.pos, f"invalid model term {_num_label(node.value)}: "
+                                              "only 0 and 1 (the intercept) can be numbers")
+        if isinstance(node, Name):
+            if node.id == ".":
+                raise _error(self.text, node.pos, "'.' (all other columns) is not supported: "
+                                                  "list the predictors explicitly")
+            return [self.install(node)]
+        if isinstance(node, Call):
+            return self.encode_call(node)
+        if isinstance(node, Paren):
+            return self.encode(node.expr)
+        if isinstance(node, UnaryOp):
+            if node.op == "+":
+                return self.encode(node.operand)
+            self.parity = not self.parity
+            self.encode(node.operand)
+            self.parity = not self.parity
+            return []
+        if isinstance(node, BinOp):
+            op = node.op
+            if op in ("|", "||"):
+                raise _error(self.text, node.pos,
+                             "a random-effect term must be in parentheses and added with '+', "
+                             "e.g. y ~ x + (1 | g)")
+            if op == "~":
+                raise _error(self.text, node.pos, "more than one '~' in the formula")
+            if op == "+":
+                return self.trim(self.encode(node.left) + self.encode(node.right))
+            if op == ":":
+                left, right = self.encode(node.left), self.encode(node.right)
+                return self.trim([a | b for a in left for b in right])
+            if op == "*":
+                left, right = self.encode(node.left), self.encode(node.right)
+                return self.trim(left + right + [a | b for a in left for b in right])
+            if op == "/":
+                left, right = self.encode(node.left), self.encode(node.right)
+                allleft = frozenset().union(*left) if left else frozenset()
+                return self.trim(left + [allleft | b for b in right])
+            if op == "%in%":
+                left, right = self.encode(node.left), self.encode(node.right)
+                allright = frozenset().union(*right) if right else frozenset()
+                return self.trim([a | allright for a in left])
+            if op == "^":
+                power = _unparen(node.right)
+                if not (isinstance(power, Num) and power.value >= 1 and float(power.value).is_integer()):
+                    raise _error(self.text, node.right.pos,
+                                 "the power in (...)^n must be a positive whole number")
+                left = self.encode(node.left)
+                result = left
+                for _ in range(int(power.value) - 1):
+                    result = self.trim([a | b for a in left for b in result])
+                return self.trim(result)
+            if op == "-":
+                left = self.encode(node.left)
+                self.parity = not self.parity
+                right = self.encode(node.right)
+                self.parity = not self.parity
+                return [t for t in left if t not in right]
+        raise _error(self.text, getattr(node, "pos", None), "invalid model term")  # pragma: no cover
+
+    def encode_call(self, node: Call) -> list[frozenset]:
+        f = node.func
+        if f == "offset":
+            if not self.allow_offset:
+                raise _error(self.text, node.pos, "offset() is not allowed here")
+            if len(node.args) != 1:
+                raise _error(self.text, node.pos, "offset() takes exactly one argument")
+            _check_numeric_expr(node.args[0], self.text)
+            self.offsets.append(node.args[0])
+            return []
+        if f in FACTOR_FUNCTIONS:
+            if len(node.args) != 1 or not isinstance(_unparen(node.args[0]), Name):
+                raise _error(self.text, node.pos, f"{f}() takes one column name")
+            return [self.install(node)]
+        if f in NUMERIC_FUNCTIONS:
+            if len(node.args) != 1:
+                raise _error(self.text, node.pos, f"{f}() takes exactly one argument")
+            _check_numeric_expr(node.args[0], self.text)
+            return [self.install(node)]
+        if f == "cbind":
+            raise _error(self.text, node.pos, "cbind() is only allowed as the response (left of '~')")
+        raise _unknown_function(self.text, node)
+
+    def termset(self, terms: list[frozenset]) -> TermSet:
+        # sort by degree, stable (R's terms.formula with keep.order = FALSE)
+        terms = sorted(terms, key=len)
+        ordered = [tuple(sorted(t, key=self.order.__getitem__)) for t in terms]
+        used = {v for t in ordered for v in t}
+        variables = {k: v for k, v in self.variables.items() if k in used}
+        return TermSet(self.intercept, variables, ordered)
+
+
+def _unknown_function(text: str, node: Call) -> FormulaError:
+    allowed = sorted(set(NUMERIC_FUNCTIONS) | set(FACTOR_FUNCTIONS) | set(_SPECIAL_FUNCTIONS))
+    return _error(text, node.pos, f"function {node.func}() is not supported in a formula "
+                                  f"(formulas are parsed, not evaluated); allowed: "
+                                  f"{', '.join(allowed)}")
+
+
+def _check_numeric_expr(node: Node, text: str) -> None:
+    """Arithmetic on columns: names, numbers, + - * / ^, parentheses, whitelisted functions."""
+    for n in _iter_nodes(node):
+        if isinstance(n, BinOp) and n.op not in ("+", "-", "*", "/", "^"):
+            raise _error(text, n.pos, f"operator {n.op!r} is not allowed in arithmetic "
+                                      f"(inside {deparse(node)})")
+        if isinstance(n, Call) and n.func not in NUMERIC_FUNCTIONS:
+            raise _unknown_function(text, n)
+        if isinstance(n, Call) and len(n.args) != 1:
+            raise _error(text, n.pos, f"{n.func}() takes exactly one argument")
+
+
+def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Compute an arithmetic expression on columns by walking its tree (no ``eval``).
+
+    Parameters
+    ----------
+    node : Node
+        Built from names, numbers, ``+ - * / ^``, parentheses and the functions in
+        :data:`NUMERIC_FUNCTIONS`.
+    columns : mapping
+        Column name -> float array.
+
+    Returns
+    -------
+    ndarray of float64
+    """
+    if isinstance(node, Name):
+        return np.asarray(columns[node.id], dtype=float)
+    if isinstance(node, Num):
+        return np.float64(node.value)
+    if isinstance(node, Paren):
+        return evaluate_numeric(node.expr, columns)
+    if isinstance(node, UnaryOp):
+        v = evaluate_numeric(node.operand, columns)
+        return -v if node.op == "-" else v
+    if isinstance(node, Call):
+        fn = NUMERIC_FUNCTIONS[node.func]
+        v = evaluate_numeric(node.args[0], columns)
+        if fn is None:
+            return v
+        with np.errstate(all="ignore"):
+            return fn(v)
+    if isinstance(node, BinOp):
+        a = evaluate_numeric(node.left, columns)
+        b = evaluate_numeric(node.right, columns)
+        with np.errstate(all="ignore"):
+            if node.op == "+":
+                return a + b
+            if node.op == "-":
+                return a - b
+            if node.op == "*":
+                return a * b
+            if node.op == "/":
+                return a / b
+            if node.op == "^":
+                return np.power(a, b)
+    raise FormulaError(f"cannot compute {deparse(node)!r} as a number")
+
+
+# ----------------------------------------------------------------------------- random part
+@dataclass
+class RandomSpec:
+    """One random-effect term ``(lhs | group)`` after ``||`` and ``/`` expansion.
+
+    Attributes
+    ----------
+    lhs : TermSet
+        The terms of the left side (its model matrix gives the term's columns).
+    group : tuple of str
+        Column names whose interaction is the grouping factor (``("g2", "g1")`` for
+        ``g2:g1``).
+    text : str
+        The term as lme4 deparses it (``"1 | id"``, ``"0 + x | g"``).
+    """
+
+    lhs: TermSet
+    group: tuple[str, ...]
+    text: str
+
+    @property
+    def group_label(self) -> str:
+        """The grouping-factor label as lme4 prints it (``"id"``, ``"g2:g1"``)."""
+        return ":".join(_name_label(g) for g in self.group)
+
+
+def _group_components(text: str, node: Node) -> list[tuple[str, ...]]:
+    """Grouping expression -> list of grouping factors (tuples of column names).
+
+    ``a`` -> [(a,)]; ``a:b`` -> [(a, b)]; ``a/b`` -> [(b, a), (a,)];
+    ``a/b/c`` -> [(c, b, a), (b, a), (a,)] (lme4's ``expandSlash``/``makeInteraction``).
+    """
+    node = _unparen(node)
+
+    def interaction(n: Node) -> tuple[str, ...]:
+        n = _unparen(n)
+        if isinstance(n, Name):
+            return (n.id,)
+        if isinstance(n, BinOp) and n.op == ":":
+            return interaction(n.left) + interaction(n.right)
+        if isinstance(n, BinOp) and n.op == "/":
+            raise _error(text, n.pos, "nesting '/' inside ':' is not supported in a grouping factor")
+        if isinstance(n, Num):
+            raise _error(text, n.pos, "a grouping factor must be a column name, not a number")
+        raise _error(text, n.pos, f"unsupported grouping factor {deparse(n)!r}: use a column "
+                                  "name, g1:g2 (interaction) or g1/g2 (nesting)")
+
+    def slash_terms(n: Node) -> list[tuple[str, ...]]:
+        n = _unparen(n)
+        if isinstance(n, BinOp) and n.op == "/":
+            if any(isinstance(m, BinOp) and m.op == "/" for m in _iter_nodes(n.right)):
+                raise _error(text, n.pos, "unparseable grouping factor: write a/b/c, not a/(b/c)")
+            return slash_terms(n.left) + [interaction(n.right)]
+        return [interaction(n)]
+
+    comps = slash_terms(node)
+    out: list[tuple[str, ...]] = []
+    for k in range(len(comps), 0, -1):
+        g: tuple[str, ...] = ()
+        for c in reversed(comps[:k]):
+            g += c
+        out.append(g)
+    return out
+
+
+def _random_specs(text: str, bar: BinOp) -> list[RandomSpec]:
+    lhs_node, group_node = bar.left, bar.right
+    if _has_bar(lhs_node) or _has_bar(group_node):
+        raise _error(text, bar.pos, "nested '|' inside a random-effect term")
+    groups = _group_components(text, group_node)
+    enc = _Encoder(text, allow_offset=False)
+    terms = enc.encode(lhs_node)
+    lhs = enc.termset(terms)
+    if not lhs.intercept and not lhs.terms:
+        raise _error(text, lhs_node.pos, "the left side of '|' has no terms (e.g. use (1 | g))")
+    if bar.op == "||":  # lme4's expandDoubleVerts: (1|g) + (0 + term|g) for each term
+        lhs_list = [TermSet(True, {}, [])] if lhs.intercept else []
+        for t in lhs.terms:
+            lhs_list.append(TermSet(False, {v: lhs.variables[v] for v in t}, [t]))
+    else:
+        lhs_list = [lhs]
+    specs: list[RandomSpec] = []
+    for one in lhs_list:
+        for g in groups:
+            spec = RandomSpec(one, g, "")
+            if bar.op == "||":
+                lhs_text = "1" if not one.terms else "0 + " + one.labels[0]
+            else:
+                lhs_text = deparse(lhs_node)
+            spec.text = f"{lhs_text} | {spec.group_label}"
+            specs.append(spec)
+    return specs
+
+
+# ----------------------------------------------------------------------------- formula
+@dataclass
+class Formula:
+    """A parsed lme4 formula.
+
+    Attributes
+    ----------
+    text : str
+        The formula as given.
+    response : Node
+        The left side of ``~``.
+    fixed : TermSet
+        The fixed-effect terms (random terms and offsets removed).
+    random : list of RandomSpec
+        Random-effect terms in formula order (``||`` and ``/`` expanded), *before*
+        lme4's reordering by number of levels (which needs the data).
+    offsets : list of Node
+        The arguments of ``offset(...)`` terms.
+    """
+
+    text: str
+    response: Node
+    fixed: TermSet
+    random: list[RandomSpec]
+    offsets: list[Node] = field(default_factory=list)
+
+    @property
+    def response_label(self) -> str:
+        return deparse(self.response)
+
+    def column_names(self) -> list[str]:
+        """Every column the formula refers to, in order of appearance."""
+        out: list[str] = []
+        nodes: list[Node] = [self.response, *self.fixed.variables.values(), *self.offsets]
+        for n in nodes:
+            for name in names_in(n):
+                if name not in out:
+                    out.append(name)
+        for r in self.random:
+            for name in [*(x for v in r.lhs.variables.values() for x in names_in(v)), *r.group]:
+                if name not in out:
+                    out.append(name)
+        return out
+
+    def fixed_formula(self) -> str:
+        """The fixed part, lme4's ``nobars(formula)``."""
+        return f"{self.response_label} ~ {self.fixed.deparse()}"
+
+
+def _split_bars(text: str, node: Node) -> tuple[Node | None, list[BinOp]]:
+    """lme4's ``findbars``/``nobars``: separate ``(... | g)`` terms from the fixed part."""
+    inner = _unparen(node)
+    if isinstance(node, Paren) and isinstance(inner, BinOp) and inner.op in ("|", "||"):
+        return None, [inner]
+    if isinstance(node, BinOp) and node.op == "+":
+        lf, lb = _split_bars(text, node.left)
+        rf, rb = _split_bars(text, node.right)
+        if lf is None:
+            return rf, lb + rb
+        if rf is None:
+            return lf, lb + rb
+        return BinOp(node.pos, "+", lf, rf), lb + rb
+    if isinstance(node, BinOp) and node.op == "-":
+        lf, lb = _split_bars(text, node.left)
+        if _has_bar(node.right):
+            raise _error(text, node.right.pos, "a random-effect term cannot be subtracted")
+        if lf is None:
+            return UnaryOp(node.pos, "-", node.right), lb
+        return BinOp(node.pos, "-", lf, node.right), lb
+    if isinstance(node, BinOp) and node.op in ("|", "||"):
+        raise _error(text, node.pos, "random-effect terms must be in parentheses, e.g. y ~ x + (1 | g)")
+    if _has_bar(node):
+        bar = next(n for n in _iter_nodes(node) if isinstance(n, BinOp) and n.op in ("|", "||"))
+        raise _error(text, bar.pos, "a random-effect term (... | g) must be added with '+' "
+                                    f"at the top level, not used inside {deparse(node)!r}")
+    return node, []
+
+
+def _check_response(text: str, node: Node) -> None:
+    inner = _unparen(node)
+    if isinstance(inner, Call) and inner.func == "cbind":
+        if len(inner.args) != 2:
+            raise _error(text, inner.pos, "cbind() in the response needs exactly two arguments: "
+                                          "cbind(successes, failures)")
+        for a in inner.args:
+            _check_numeric_expr(a, text)
+        return
+    if isinstance(inner, Call) and inner.func in FACTOR_FUNCTIONS:
+        if len(inner.args) != 1 or not isinstance(_unparen(inner.args[0]), Name):
+            raise _error(text, inner.pos, f"{inner.func}() takes one column name")
+        return
+    if _has_bar(node):
+        raise _error(text, node.pos, "'|' is not allowed in the response")
+    if isinstance(inner, Num):
+        raise _error(text, inner.pos, "the response must be a column, cbind(successes, failures) "
+                                      "or a proportion such as successes/trials")
+    _check_numeric_expr(node, text)
+
+
+def parse_formula(text: str) -> Formula:
+    """Parse an lme4 formula such as ``"y ~ trt * sex + (1 | id)"``.
+
+    Parameters
+    ----------
+    text : str
+        The formula.  Column names that are not R-syntactic can be written in
+        backticks.
+
+    Returns
+    -------
+    Formula
+
+    Raises
+    ------
+    FormulaError
+        If the formula cannot be parsed (the message shows where), has no response,
+        an empty right side, unsupported functions, or no random-effect term.
+    """
+    if not isinstance(text, str):
+        raise FormulaError(f"the formula must be a string such as 'y ~ x + (1 | g)', "
+                           f"got {type(text).__name__}")
+    if not text.strip():
+        raise FormulaError("empty formula: expected something like 'y ~ x + (1 | g)'")
+    tree = parse_expression(text)
+    if not (isinstance(tree, BinOp) and tree.op == "~"):
+        tilde = [n for n in _iter_nodes(tree) if isinstance(n, BinOp) and n.op == "~"]
+        if tilde:
+            raise _error(text, tilde[0].pos, "'~' must separate the response from the right side "
+                                             "at the top level of the formula")
+        raise _error(text, None, "the formula has no '~': write 'response ~ terms', "
+                                 "e.g. 'y ~ x + (1 | g)'")
+    lhs, rhs = tree.left, tree.right
+    if isinstance(lhs, BinOp) and lhs.op == "~" or isinstance(rhs, BinOp) and rhs.op == "~":
+        raise _error(text, rhs.pos if isinstance(rhs, BinOp) and rhs.op == "~" else lhs.pos,
+                     "more than one '~' in the formula")
+    _check_response(text, lhs)
+    fixed_node, bars = _split_bars(text, rhs)
+    enc = _Encoder(text, allow_offset=True)
+    if fixed_node is None:
+        fixed = TermSet(True, {}, [])
+    else:
+        fixed = enc.termset(enc.encode(fixed_node))
+    random: list[RandomSpec] = []
+    for bar in bars:
+        random.extend(_random_specs(text, bar))
+    if not random:
+        raise FormulaError(
+            "No random effects terms specified in formula "
+            f"'{text}': a GLMM needs at least one term such as (1 | group); "
+            "for a model without random effects use a GLM (e.g. statsmodels' GLM "
+            "with family Binomial).")
+    return Formula(text=text, response=lhs, fixed=fixed, random=random, offsets=enc.offsets)

@@ -1,0 +1,770 @@
+"""Step 2 of the pipeline: data + parsed formula -> response, X and grouping factors.
+
+:func:`build_model_frame` does what lme4's ``glFormula`` does before fitting:
+
+1. parse the formula (:mod:`glmmlite.formula`; never evaluated);
+2. check the data and the columns the formula uses (unknown names are reported
+   with close matches);
+3. drop rows with missing values in any used column, weights or offset (R's
+   ``na.omit``), with a :class:`~glmmlite.errors.MissingValuesWarning`;
+4. turn the response into proportions ``y`` and prior weights (R's
+   ``binomial()$initialize``);
+5. build the fixed-effects model matrix as R's ``model.matrix`` (treatment
+   contrasts, R's column names and order) and drop aliased columns with a
+   pivoted QR (R's ``qr(X, tol = 1e-7)``, as lme4's ``chkRank.drop.cols``);
+6. build each random-effects term (``mkReTrms``): the term's model matrix, the
+   grouping factor's levels and codes, and order the terms as lme4 does.
+"""
+from __future__ import annotations
+
+import difflib
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .contrasts import (
+    FactorInfo, VarCoding, column_kind, design_columns, factorize, r_label, recode, term_codes,
+)
+from .errors import (
+    ArgumentError, DataError, FormulaError, MissingValuesWarning, NewDataError,
+    RankDeficiencyWarning, ResponseError,
+)
+from .formula import (
+    FACTOR_FUNCTIONS, Call, Formula, Name, Node, Paren, RandomSpec, TermSet, deparse,
+    evaluate_numeric, names_in, parse_formula,
+)
+
+__all__ = ["RandomTerm", "ResponseInfo", "ModelFrame", "build_model_frame"]
+
+# tolerance of R's qr() used by lme4 to find aliased fixed-effect columns
+RANK_TOL = 1e-7
+# R's binomial()$initialize warns when |y * n - round(y * n)| exceeds this
+INTEGER_TOL = 1e-3
+
+
+@dataclass
+class RandomTerm:
+    """One random-effects term ``(expr | group)`` after expansion.
+
+    ``(x || g)`` becomes one term per column, ``(1 | g1/g2)`` becomes ``(1 | g2:g1)`` and ``(1 | g1)``.
+
+    Attributes
+    ----------
+    group : str
+        The grouping-factor label as lme4 prints it ("id", "g2:g1").
+    names : list of str
+        Column names of the term's model matrix, R's names ("(Intercept)", "x").
+    levels : list
+        Level labels of the grouping factor in R's order (sorted as R sorts factor levels).
+    codes : ndarray of int64, shape (n,)
+        Level index of each row, in ``range(len(levels))``.
+    X : ndarray of float64, shape (n, k)
+        The term's model matrix (k = len(names)).
+    """
+
+    group: str
+    names: list[str]
+    levels: list
+    codes: np.ndarray
+    X: np.ndarray
+    spec: Any = None  # whatever is needed to rebuild X/codes for new data
+
+    @property
+    def nlevels(self) -> int:
+        return len(self.levels)
+
+    @property
+    def k(self) -> int:
+        return len(self.names)
+
+
+@dataclass
+class ResponseInfo:
+    """What the response was, so that simulate/predict can give back the same kind.
+
+    kind : "binary" (0/1 numbers or booleans), "factor" (two levels, first = failure),
+           "cbind" (successes, failures), "proportion" (with weights = trials)
+    name : the response expression as written in the formula
+    levels : the two factor levels for kind == "factor", else None
+    columns : for "cbind", the two column labels R would give (e.g. ["incidence", ""])
+    """
+
+    kind: str
+    name: str
+    levels: list | None = None
+    columns: list[str] | None = None
+
+
+# ----------------------------------------------------------------------------- specs for new data
+@dataclass
+class _DesignSpec:
+    """How to rebuild a model matrix (fixed part or one random term's left side) for new data."""
+
+    terms: list[tuple[str, ...]]
+    intercept: bool
+    nodes: dict[str, Node]
+    codings: dict[str, VarCoding]
+    codes: list[dict[str, int]]
+    names: list[str]                   # all columns, before dropping aliased ones
+    keep: np.ndarray | None = None     # indices of the kept columns (None = all)
+
+
+@dataclass
+class _GroupSpec:
+    """How to rebuild a grouping factor's codes for new data."""
+
+    columns: tuple[str, ...]
+    infos: list[FactorInfo]
+    keys: np.ndarray          # mixed-radix key of each level (sorted)
+    radix: list[int]
+
+
+@dataclass
+class _TermSpec:
+    random: RandomSpec
+    design: _DesignSpec
+    group: _GroupSpec
+
+
+@dataclass
+class _FrameSpec:
+    formula: Formula
+    fixed: _DesignSpec
+    offsets: list[Node] = field(default_factory=list)
+
+
+@dataclass
+class ModelFrame:
+    """Everything the numerical core needs, and what predict/simulate need to rebuild it.
+
+    Attributes
+    ----------
+    formula : str
+    data : DataFrame of the rows used (after dropping missing values), original columns
+    y : proportion of successes per row, in [0, 1]
+    weights : prior weights (number of trials for cbind / proportions; 1 for 0/1 data)
+    offset : zeros unless the formula has ``offset(...)``
+    X : (n, p) fixed-effects model matrix (aliased columns already dropped)
+    fixef_names : R's column names of X
+    random : list of RandomTerm, in lme4's order: formula order (``||`` and ``/`` expanded in
+        place) unless some term has more levels than the one before it; then lme4's
+        ``rev(order(nl))``, i.e. decreasing number of levels with ties in *reverse* formula order
+    response : ResponseInfo
+    n_dropped : number of rows dropped for missing values
+    dropped_fixef : names of aliased fixed-effect columns that were dropped
+    """
+
+    formula: str
+    data: pd.DataFrame
+    y: np.ndarray
+    weights: np.ndarray
+    offset: np.ndarray
+    X: np.ndarray
+    fixef_names: list[str]
+    random: list[RandomTerm]
+    response: ResponseInfo
+    n_dropped: int = 0
+    dropped_fixef: list[str] = field(default_factory=list)
+    spec: Any = None
+
+    @property
+    def n(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def parsed(self) -> Formula:
+        """The parsed formula (:class:`glmmlite.formula.Formula`)."""
+        return self.spec.formula
+
+    @property
+    def successes(self) -> np.ndarray:
+        """Number of successes per row, ``y * weights``."""
+        return self.y * self.weights
+
+    def fixed_matrix(self, newdata: pd.DataFrame) -> np.ndarray:
+        """X for ``newdata``: same columns in the same order (raises NewDataError).
+
+        ``newdata`` needs the columns of the fixed-effect terms only (not the
+        response).  Factor levels must be levels seen in the fitted data; missing
+        values give NaN rows.
+        """
+        nd = _as_newdata(newdata)
+        d = self.spec.fixed
+        X = _rebuild_design(d, nd, "fixed effects")
+        return X if d.keep is None else X[:, d.keep]
+
+    def random_matrices(self, newdata: pd.DataFrame, allow_new_levels: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each RandomTerm, (codes, X) for ``newdata``; code -1 marks an unseen level
+        (allowed only with ``allow_new_levels``, else NewDataError)."""
+        nd = _as_newdata(newdata)
+        out = []
+        for term in self.random:
+            ts: _TermSpec = term.spec
+            codes = _rebuild_group(ts.group, nd, term.group, allow_new_levels)
+            X = _rebuild_design(ts.design, nd, f"random term ({ts.random.text})")
+            out.append((codes, X))
+        return out
+
+    def new_offset(self, newdata: pd.DataFrame) -> np.ndarray:
+        """The formula's ``offset(...)`` terms for ``newdata`` (zeros if there are none).
+
+        An ``offset=`` array given to :func:`build_model_frame` cannot be rebuilt
+        for new data and is not included.
+        """
+        nd = _as_newdata(newdata)
+        off = np.zeros(len(nd))
+        for node in self.spec.offsets:
+            _require_columns(nd, names_in(node), "offset", NewDataError)
+            off = off + _numeric_expr(nd, node, NewDataError)
+        return off
+
+
+# ----------------------------------------------------------------------------- helpers
+def _close_matches(name: str, columns: list[str]) -> list[str]:
+    out = difflib.get_close_matches(name, columns, n=3, cutoff=0.6)
+    for c in columns:
+        if c.lower() == name.lower() and c not in out:
+            out.insert(0, c)
+    return out
+
+
+def _require_columns(data: pd.DataFrame, names: list[str], where: str,
+                     exc: type[Exception] = DataError) -> None:
+    cols = [str(c) for c in data.columns]
+    for name in names:
+        if name not in cols:
+            close = _close_matches(name, cols)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            shown = ", ".join(repr(c) for c in cols[:20]) + (", ..." if len(cols) > 20 else "")
+            raise exc(f"column {name!r} used in the {where} is not in the data{hint} "
+                      f"(columns: {shown})")
+        if cols.count(name) > 1:
+            raise exc(f"the data have more than one column named {name!r}")
+
+
+def _col(data: pd.DataFrame, name: str) -> pd.Series:
+    if name in data.columns:
+        return data[name]
+    for c in data.columns:
+        if str(c) == name:
+            return data[c]
+    raise KeyError(name)  # pragma: no cover - checked before
+
+
+def _numeric_column(data: pd.DataFrame, name: str, what: str,
+                    exc: type[Exception] = DataError) -> np.ndarray:
+    s = _col(data, name)
+    kind = column_kind(s)
+    if kind == "bool":
+        return s.to_numpy(dtype=float, na_value=np.nan) if s.dtype != object else \
+            np.array([np.nan if pd.isna(v) else float(v) for v in s], dtype=float)
+    if kind != "numeric":
+        raise exc(f"column {name!r} used in {what} must be numeric, but it holds "
+                  f"{_describe_values(s)}")
+    return s.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _describe_values(s: pd.Series, k: int = 5) -> str:
+    vals = pd.unique(s.dropna())[:k]
+    return f"{s.dtype} values such as " + ", ".join(repr(r_label(v)) for v in vals)
+
+
+def _numeric_expr(data: pd.DataFrame, node: Node, exc: type[Exception] = DataError) -> np.ndarray:
+    what = repr(deparse(node))
+    cols = {n: _numeric_column(data, n, what, exc) for n in names_in(node)}
+    v = evaluate_numeric(node, cols)
+    return np.broadcast_to(np.asarray(v, dtype=float), (len(data),)).copy()
+
+
+def _factor_source(node: Node) -> str | None:
+    """Column name if ``node`` is turned into a factor (``factor(x)``), else None."""
+    if isinstance(node, Call) and node.func in FACTOR_FUNCTIONS:
+        inner = node.args[0]
+        while isinstance(inner, Paren):
+            inner = inner.expr
+        return inner.id
+    return None
+
+
+def _variable_values(data: pd.DataFrame, label: str, node: Node
+                     ) -> tuple[VarCoding, np.ndarray]:
+    """Coding and values (floats, or int64 level codes) of one model variable."""
+    src = _factor_source(node)
+    if src is not None:
+        codes, info = factorize(_col(data, src))
+        return VarCoding(label, info), codes
+    if isinstance(node, Name):
+        s = _col(data, node.id)
+        kind = column_kind(s)
+        if kind == "numeric":
+            return VarCoding(label), s.to_numpy(dtype=float, na_value=np.nan)
+        if kind == "datetime":
+            raise DataError(f"column {node.id!r} holds dates/times ({s.dtype}); convert it to "
+                            "a number (e.g. days since the start) or to strings for a factor")
+        codes, info = factorize(s)
+        return VarCoding(label, info), codes
+    return VarCoding(label), _numeric_expr(data, node)
+
+
+def _build_design(data: pd.DataFrame, ts: TermSet, where: str, n: int
+                  ) -> tuple[np.ndarray, _DesignSpec]:
+    codings: dict[str, VarCoding] = {}
+    values: dict[str, np.ndarray] = {}
+    for label, node in ts.variables.items():
+        coding, vals = _variable_values(data, label, node)
+        if coding.is_factor and coding.nlevels < 2:
+            lev = coding.factor.labels
+            raise DataError(
+                f"factor {label!r} in the {where} has only one level"
+                f"{' (' + repr(lev[0]) + ')' if lev else ''} in the rows used, so it cannot be "
+                "estimated (R: contrasts can be applied only to factors with 2 or more levels); "
+                "remove it from the formula")
+        if not coding.is_factor and not np.all(np.isfinite(vals)):
+            bad = np.flatnonzero(~np.isfinite(vals))
+            raise DataError(f"variable {label!r} in the {where} has non-finite values "
+                            f"(e.g. {vals[bad[0]]} in row {bad[0]} of the rows used)")
+        codings[label] = coding
+        values[label] = vals
+    codes = term_codes(ts.terms, ts.intercept, codings)
+    X, names, codes = design_columns(ts.terms, ts.intercept, codings, values, n, codes)
+    spec = _DesignSpec(list(ts.terms), ts.intercept, dict(ts.variables), codings, codes, names)
+    return X, spec
+
+
+def _rebuild_design(d: _DesignSpec, nd: pd.DataFrame, where: str) -> np.ndarray:
+    needed: list[str] = []
+    for node in d.nodes.values():
+        for name in names_in(node):
+            if name not in needed:
+                needed.append(name)
+    _require_columns(nd, needed, where, NewDataError)
+    values: dict[str, np.ndarray] = {}
+    missing: dict[str, np.ndarray] = {}
+    for label, node in d.nodes.items():
+        coding = d.codings[label]
+        if coding.is_factor:
+            src = _factor_source(node) or node.id
+            codes, miss = recode(_col(nd, src), coding.factor)
+            unseen = (codes < 0) & ~miss
+            if unseen.any():
+                vals = pd.unique(_col(nd, src)[unseen])
+                shown = ", ".join(repr(r_label(v)) for v in vals[:5])
+                raise NewDataError(
+                    f"new data have level(s) {shown} of factor {label!r} ({where}) that were not in "
+                    f"the fitted data; known levels: {', '.join(map(repr, coding.factor.labels))}")
+            values[label] = codes
+            missing[label] = miss
+        else:
+            if isinstance(node, Name):
+                values[label] = _numeric_column(nd, node.id, f"the {where}", NewDataError)
+            else:
+                values[label] = _numeric_expr(nd, node, NewDataError)
+    X, _, _ = design_columns(d.terms, d.intercept, d.codings, values, len(nd), d.codes, missing)
+    return X
+
+
+def _as_newdata(newdata) -> pd.DataFrame:
+    if isinstance(newdata, pd.DataFrame):
+        return newdata
+    if isinstance(newdata, Mapping):
+        try:
+            return pd.DataFrame(dict(newdata))
+        except ValueError as e:
+            raise NewDataError(f"cannot make a data frame of newdata: {e}") from None
+    raise NewDataError(f"newdata must be a pandas DataFrame or a dict of columns, "
+                       f"got {type(newdata).__name__}")
+
+
+# ----------------------------------------------------------------------------- grouping factors
+def _group_factor(data: pd.DataFrame, columns: tuple[str, ...], label: str
+                  ) -> tuple[np.ndarray, list[str], _GroupSpec]:
+    """Codes/levels of a grouping factor; for ``a:b`` the observed combinations, ordered
+    by a's level then b's (lme4's ``%i%`` / R's ``a:b`` then dropping unused levels)."""
+    comp_codes, infos = [], []
+    for c in columns:
+        s = _col(data, c)
+        if column_kind(s) == "datetime":
+            s = s.astype(str)
+        codes, info = factorize(s)
+        comp_codes.append(codes)
+        infos.append(info)
+    if len(columns) == 1:
+        info = infos[0]
+        keys = np.arange(len(info.labels), dtype=np.int64)
+        return comp_codes[0], list(info.labels), _GroupSpec(columns, infos, keys, [len(info.labels)])
+    radix = [len(i.labels) for i in infos]
+    if float(np.prod([float(r) for r in radix])) >= 2.0 ** 62:
+        raise DataError(f"grouping factor {label!r} has too many level combinations")
+    key = np.zeros(len(data), dtype=np.int64)
+    for codes, r in zip(comp_codes, radix):
+        key = key * r + codes
+    uniq, inverse = np.unique(key, return_inverse=True)
+    labels = []
+    for k in uniq.tolist():
+        parts = []
+        for r, info in zip(reversed(radix), reversed(infos)):
+            parts.append(info.labels[k % r])
+            k //= r
+        labels.append(":".join(reversed(parts)))
+    return inverse.astype(np.int64).ravel(), labels, _GroupSpec(columns, infos, uniq, radix)
+
+
+def _rebuild_group(g: _GroupSpec, nd: pd.DataFrame, label: str, allow_new_levels: bool
+                   ) -> np.ndarray:
+    _require_columns(nd, list(g.columns), f"grouping factor {label!r}", NewDataError)
+    n = len(nd)
+    key = np.zeros(n, dtype=np.int64)
+    bad = np.zeros(n, dtype=bool)
+    miss_any = np.zeros(n, dtype=bool)
+    for c, info, r in zip(g.columns, g.infos, g.radix):
+        s = _col(nd, c)
+        if column_kind(s) == "datetime":
+            s = s.astype(str)
+        codes, miss = recode(s, info)
+        bad |= codes < 0
+        miss_any |= miss
+        key = key * r + np.where(codes < 0, 0, codes)
+    idx = pd.Index(g.keys).get_indexer(key).astype(np.int64)
+    idx[bad] = -1
+    if not allow_new_levels and (idx < 0).any():
+        rows = np.flatnonzero(idx < 0)
+        vals = []
+        for i in rows[:5]:
+            vals.append(":".join("NA" if pd.isna(_col(nd, c).iloc[i]) else r_label(_col(nd, c).iloc[i])
+                                 for c in g.columns))
+        vals = list(dict.fromkeys(vals))
+        what = "missing or new" if miss_any[rows].any() else "new"
+        raise NewDataError(
+            f"new data have {what} level(s) {', '.join(map(repr, vals))} of grouping factor "
+            f"{label!r} that were not in the fitted data; use allow_new_levels=True to predict "
+            "them at the population level (random effect 0)")
+    return idx
+
+
+# ----------------------------------------------------------------------------- rank
+def _aliased_columns(X: np.ndarray, tol: float = RANK_TOL) -> list[int]:
+    """Columns R's ``qr(X, tol)`` (LINPACK dqrdc2, limited pivoting) moves to the end.
+
+    A column is aliased when its norm after projecting out the previous
+    non-aliased columns is below ``tol`` times its original norm.
+    """
+    n, p = X.shape
+    if p == 0:
+        return []
+    norms = np.sqrt(np.einsum("ij,ij->j", X, X))
+    if np.all(norms > 0):
+        G = X.T @ X
+        C = G / np.outer(norms, norms)
+        if np.linalg.eigvalsh(C)[0] > 1e-10:  # smallest singular value of scaled X > 1e-5
+            return []
+    Q = np.empty((n, p))
+    k = 0
+    aliased = []
+    for j in range(p):
+        x = X[:, j]
+        if norms[j] == 0:
+            aliased.append(j)
+            continue
+        r = x.copy()
+        for _ in range(2):  # re-orthogonalise once for accuracy
+            if k:
+                r -= Q[:, :k] @ (Q[:, :k].T @ r)
+        nr = np.linalg.norm(r)
+        if nr < tol * norms[j]:
+            aliased.append(j)
+        else:
+            Q[:, k] = r / nr
+            k += 1
+    return aliased
+
+
+# ----------------------------------------------------------------------------- response
+def _response(data: pd.DataFrame, formula: Formula, weights: np.ndarray | None
+              ) -> tuple[np.ndarray, np.ndarray, ResponseInfo]:
+    node = formula.response
+    while isinstance(node, Paren):
+        node = node.expr
+    label = formula.response_label
+    n = len(data)
+    w_user = np.ones(n) if weights is None else weights
+
+    if isinstance(node, Call) and node.func == "cbind":
+        parts = []
+        for i, arg in enumerate(node.args):
+            what = ("successes" if i == 0 else "failures")
+            v = _numeric_expr(data, arg, ResponseError)
+            a = deparse(arg)
+            if not np.all(np.isfinite(v)):
+                raise ResponseError(f"cbind() {what} {a!r} has non-finite values")
+            if (v < 0).any():
+                bad = np.unique(v[v < 0])[:5]
+                hint = (" (did you write cbind(successes, trials) instead of "
+                        "cbind(successes, trials - successes)?)" if i == 1 else "")
+                raise ResponseError(
+                    f"cbind() {what} {a!r} has negative counts "
+                    f"({', '.join(r_label(b) for b in bad)}); counts must be >= 0{hint}")
+            frac = np.abs(v - np.round(v)) > INTEGER_TOL
+            if frac.any():
+                bad = np.unique(v[frac])[:5]
+                raise ResponseError(f"cbind() {what} {a!r} has non-integer counts "
+                                    f"({', '.join(r_label(b) for b in bad)})")
+            parts.append(v)
+        s, f = parts
+        trials = s + f
+        y = np.divide(s, trials, out=np.zeros(n), where=trials > 0)
+        cols = [(arg.id if isinstance(arg, Name) else "") for arg in node.args]
+        return y, w_user * trials, ResponseInfo("cbind", label, None, cols)
+
+    is_column = isinstance(node, Name) or (isinstance(node, Call) and node.func in FACTOR_FUNCTIONS)
+    if is_column:
+        src = node.id if isinstance(node, Name) else _factor_source(node)
+        s = _col(data, src)
+        kind = column_kind(s)
+        if kind == "bool":
+            y = _numeric_column(data, src, "the response")
+            return y, w_user.copy(), ResponseInfo("binary", label)
+        if kind in ("string", "categorical", "datetime") or isinstance(node, Call):
+            codes, info = factorize(s)
+            if len(info.labels) != 2:
+                lv = ", ".join(repr(x) for x in info.labels[:10])
+                more = "" if len(info.labels) <= 10 else f", ... ({len(info.labels)} levels)"
+                raise ResponseError(
+                    f"the response {label!r} must have exactly two levels (failure, success) "
+                    f"for a binomial model, but it has {len(info.labels)}: {lv}{more}")
+            y = (codes == 1).astype(float)
+            return y, w_user.copy(), ResponseInfo("factor", label, list(info.labels))
+        y = _numeric_column(data, src, "the response", ResponseError)
+        from_expression = False
+    else:
+        y = _numeric_expr(data, node, ResponseError)
+        from_expression = True
+
+    if not np.all(np.isfinite(y)):
+        raise ResponseError(f"the response {label!r} has non-finite values "
+                            "(e.g. a division by zero trials)")
+    binary = bool(np.all((y == 0) | (y == 1)))
+    if weights is None:
+        if binary:
+            return y, w_user, ResponseInfo("binary", label)
+        if y.min() >= 0 and y.max() <= 1:
+            ex = y[(y > 0) & (y < 1)][0]
+            raise ResponseError(
+                f"the response {label!r} has values strictly between 0 and 1 (e.g. {r_label(ex)}): "
+                "for proportions give the number of trials with weights=..., or use "
+                "cbind(successes, failures) as the response")
+        seen = np.unique(y)
+        shown = ", ".join(r_label(v) for v in seen[:10]) + (", ..." if len(seen) > 10 else "")
+        hint = ""
+        if set(seen.tolist()) == {1.0, 2.0}:
+            hint = " It looks coded 1/2: recode it as 0/1 (e.g. use y - 1 or a 0/1 column)."
+        raise ResponseError(
+            f"the response {label!r} must be 0/1 (or two levels, or cbind(successes, failures), "
+            f"or proportions with weights=); values seen: {shown}.{hint}")
+    # numeric response with prior weights: proportions, weights = trials
+    if y.min() < 0 or y.max() > 1:
+        bad = np.unique(y[(y < 0) | (y > 1)])[:5]
+        what = "more successes than trials" if (y > 1).any() else "negative values"
+        raise ResponseError(
+            f"the response {label!r} must be a proportion in [0, 1] when weights are given, "
+            f"but has {what} (values {', '.join(r_label(b) for b in bad)})")
+    m = y * w_user
+    frac = np.abs(m - np.round(m)) > INTEGER_TOL
+    if frac.any():
+        i = int(np.flatnonzero(frac)[0])
+        raise ResponseError(
+            f"non-integer number of successes: response {label!r} times weights is not a whole "
+            f"number (e.g. {r_label(y[i])} * {r_label(w_user[i])} = {r_label(m[i])} in row {i} of the "
+            "rows used); weights must be the numbers of trials")
+    kind = "binary" if binary and not from_expression else "proportion"
+    return y, w_user.copy(), ResponseInfo(kind, label)
+
+
+# ----------------------------------------------------------------------------- arguments
+def _as_data(data) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, Mapping):
+        try:
+            return pd.DataFrame(dict(data))
+        except ValueError as e:
+            raise DataError(f"cannot make a data frame of the dict given as data: {e}") from None
+    raise DataError(f"data must be a pandas DataFrame (or a dict of equal-length columns), "
+                    f"got {type(data).__name__}")
+
+
+def _vector_argument(value, name: str, data: pd.DataFrame, n: int) -> tuple[np.ndarray, str | None]:
+    """weights=/offset=: a column name or an array of length n; NaN = missing."""
+    if isinstance(value, str):
+        _require_columns(data, [value], f"{name}= argument", ArgumentError)
+        s = _col(data, value)
+        if column_kind(s) != "numeric":
+            raise ArgumentError(f"{name}= column {value!r} must be numeric, "
+                                f"but holds {_describe_values(s)}")
+        return s.to_numpy(dtype=float, na_value=np.nan), value
+    if isinstance(value, pd.Series):
+        arr = value.to_numpy(dtype=float, na_value=np.nan) if column_kind(value) in ("numeric", "bool") \
+            else None
+    else:
+        try:
+            arr = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            arr = None
+    if arr is None:
+        raise ArgumentError(f"{name}= must be numbers (an array with one value per row) "
+                            "or the name of a numeric column")
+    if arr.ndim == 0:
+        raise ArgumentError(f"{name}= must have one value per row of data ({n}), got a scalar")
+    if arr.ndim != 1:
+        raise ArgumentError(f"{name}= must be one-dimensional, got shape {arr.shape}")
+    if len(arr) != n:
+        raise ArgumentError(f"{name}= has length {len(arr)} but data have {n} rows")
+    return arr, None
+
+
+# ----------------------------------------------------------------------------- main
+def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=None) -> ModelFrame:
+    """Parse ``formula`` and build the ModelFrame from ``data``.
+
+    Parameters
+    ----------
+    formula : str
+        An lme4 formula, e.g. ``"y ~ trt * sex + (1 | id)"`` or
+        ``"cbind(incidence, size - incidence) ~ period + (1 | herd)"``.
+    data : DataFrame or dict of columns
+    weights : array-like or str, optional
+        Prior weights, one per row (or the name of a column).  For a proportion
+        response they are the numbers of trials.
+    offset : array-like or str, optional
+        A known term added to the linear predictor (also ``offset(...)`` in the formula).
+
+    Returns
+    -------
+    ModelFrame
+
+    Raises
+    ------
+    FormulaError, DataError, ResponseError, ArgumentError
+        With a message naming the column, value or place in the formula.
+
+    Warns
+    -----
+    MissingValuesWarning
+        When rows with missing values are dropped.
+    RankDeficiencyWarning
+        When aliased fixed-effect columns are dropped.
+    """
+    parsed = formula if isinstance(formula, Formula) else parse_formula(formula)
+    text = parsed.text
+    data = _as_data(data)
+    _require_columns(data, parsed.column_names(), "formula")
+    n0 = len(data)
+    if n0 == 0:
+        raise DataError("the data have no rows")
+
+    w_arr, w_col = (None, None) if weights is None else _vector_argument(weights, "weights", data, n0)
+    o_arr, o_col = (None, None) if offset is None else _vector_argument(offset, "offset", data, n0)
+    if w_arr is not None:
+        if np.isinf(w_arr).any():
+            raise ArgumentError("weights= must be finite; found infinite values")
+        if (w_arr < 0).any():
+            bad = np.unique(w_arr[w_arr < 0])[:5]
+            raise ArgumentError(f"weights= must be >= 0 (they are numbers of trials or prior "
+                                f"weights); found negative values {', '.join(r_label(b) for b in bad)}")
+    if o_arr is not None and np.isinf(o_arr).any():
+        raise ArgumentError("offset= must be finite; found infinite values")
+
+    # ---- missing values (R's na.omit on the model frame)
+    used = parsed.column_names()
+    keep = np.ones(n0, dtype=bool)
+    na_counts: dict[str, int] = {}
+    for name in used:
+        m = np.asarray(pd.isna(_col(data, name)), dtype=bool)
+        if m.any():
+            na_counts[name] = int(m.sum())
+            keep &= ~m
+    for label, arr in (("weights=", w_arr), ("offset=", o_arr)):
+        if arr is not None:
+            m = np.isnan(arr)
+            if m.any():
+                na_counts[label] = int(m.sum())
+                keep &= ~m
+    n_dropped = int(n0 - keep.sum())
+    if n_dropped:
+        if n_dropped == n0:
+            raise DataError(
+                f"no rows left after dropping rows with missing values (all {n0} rows have a "
+                f"missing value in {', '.join(repr(k) for k in na_counts)})")
+        detail = ", ".join(f"{k!r} ({v})" for k, v in na_counts.items())
+        warnings.warn(MissingValuesWarning(
+            f"{n_dropped} of {n0} rows dropped because of missing values in {detail}"),
+            stacklevel=2)
+        frame = data.loc[keep]
+        if w_arr is not None:
+            w_arr = w_arr[keep]
+        if o_arr is not None:
+            o_arr = o_arr[keep]
+    else:
+        frame = data
+    n = len(frame)
+
+    # ---- response and weights
+    y, w, resp = _response(frame, parsed, w_arr)
+
+    # ---- offset
+    off = np.zeros(n) if o_arr is None else o_arr.astype(float).copy()
+    for node in parsed.offsets:
+        v = _numeric_expr(frame, node)
+        if not np.all(np.isfinite(v)):
+            raise DataError(f"offset({deparse(node)}) has non-finite values")
+        off = off + v
+
+    # ---- fixed effects
+    X, fspec = _build_design(frame, parsed.fixed, "fixed effects", n)
+    names = list(fspec.names)
+    dropped: list[str] = []
+    aliased = _aliased_columns(X)
+    if aliased:
+        keep_cols = np.array([j for j in range(X.shape[1]) if j not in set(aliased)], dtype=np.int64)
+        dropped = [names[j] for j in aliased]
+        X = np.ascontiguousarray(X[:, keep_cols])
+        names = [names[j] for j in keep_cols]
+        fspec.keep = keep_cols
+        k = len(dropped)
+        warnings.warn(RankDeficiencyWarning(
+            f"fixed-effect model matrix is rank deficient so dropping {k} column"
+            f"{'s' if k > 1 else ''} / coefficient{'s' if k > 1 else ''}: "
+            f"{', '.join(dropped)}"), stacklevel=2)
+
+    # ---- random effects (lme4's mkReTrms)
+    terms: list[RandomTerm] = []
+    bernoulli = resp.kind in ("binary", "factor") and bool(np.all(w == 1))
+    for rs in parsed.random:
+        label = rs.group_label
+        codes, levels, gspec = _group_factor(frame, rs.group, label)
+        if len(levels) < 2:
+            raise DataError(
+                f"grouping factor {label!r} has only {len(levels)} level"
+                f"{' (' + repr(levels[0]) + ')' if levels else ''} in the rows used; lme4: "
+                "grouping factors must have > 1 sampled level")
+        if len(levels) > n or (bernoulli and len(levels) >= n):
+            raise DataError(
+                f"grouping factor {label!r} has {len(levels)} levels for {n} observations: "
+                "number of levels of each grouping factor must be < number of observations "
+                "(one level per 0/1 observation cannot be estimated)")
+        Xr, dspec = _build_design(frame, rs.lhs, f"random term ({rs.text})", n)
+        terms.append(RandomTerm(group=label, names=list(dspec.names), levels=levels, codes=codes,
+                                X=Xr, spec=_TermSpec(rs, dspec, gspec)))
+    nl = [t.nlevels for t in terms]
+    if any(b > a for a, b in zip(nl, nl[1:])):
+        # lme4: ord <- rev(order(nl)); order() is stable, so ties end up reversed
+        ordr = sorted(range(len(nl)), key=lambda i: nl[i])[::-1]
+        terms = [terms[i] for i in ordr]
+
+    spec = _FrameSpec(parsed, fspec, list(parsed.offsets))
+    return ModelFrame(formula=text, data=frame, y=np.ascontiguousarray(y, dtype=float),
+                      weights=np.ascontiguousarray(w, dtype=float), offset=off, X=X,
+                      fixef_names=names, random=terms, response=resp, n_dropped=n_dropped,
+                      dropped_fixef=dropped, spec=spec)

@@ -1,0 +1,43 @@
+"""``summary(m)``: the numbers of lme4's summary, printed in its layout."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+class Summary:
+    """What ``summary(m)`` shows; ``str()`` gives R's text, ``_repr_html_`` a notebook table."""
+
+    def __init__(self, model):
+        self.model = model
+        m = model
+        self.coefficients = m.coef_table()
+        self.varcorr = m.varcorr()
+        pr = m.residuals("pearson").to_numpy()
+        self.scaled_residuals = pd.Series(np.quantile(pr, [0, .25, .5, .75, 1]),
+                                          index=["Min", "1Q", "Median", "3Q", "Max"])
+        V = m.vcov().to_numpy()
+        sd = np.sqrt(np.diag(V))
+        self.correlation = pd.DataFrame(V / np.outer(sd, sd), index=m.fixef.index, columns=m.fixef.index)
+
+    def _kwargs(self) -> dict:
+        m = self.model
+        return dict(
+            nAGQ=m.nAGQ, family="binomial", link=m.family.link, formula=m.formula,
+            data_name=m.data_name, aic=m.aic, bic=m.bic, loglik=m.loglik, deviance=m.deviance,
+            df_resid=m.df_resid, resid_quantiles=self.scaled_residuals.to_numpy(), varcorr=self.varcorr,
+            nobs=m.nobs, ngroups=m.ngroups, coef_table=self.coefficients,
+            corr=self.correlation if len(self.coefficients) > 1 else None,
+            messages=m.messages, n_dropped_na=m.frame.n_dropped, singular=m.is_singular(),
+        )
+
+    def __str__(self) -> str:
+        from . import printing
+        return printing.format_summary(**self._kwargs())
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        from . import printing
+        return printing.summary_html(**self._kwargs())
