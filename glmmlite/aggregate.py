@@ -59,8 +59,7 @@ def aggregate_rows(y, weights, offset, X, columns: list[np.ndarray], min_ratio: 
     n = y.shape[0]
     keycols = [X[:, j] for j in range(X.shape[1])] + [np.asarray(offset, float)]
     keycols += [np.asarray(c) for c in columns]
-    frame = pd.DataFrame({f"c{j}": c for j, c in enumerate(keycols)})
-    inverse = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    inverse = _row_codes(keycols)
     nagg = int(inverse.max()) + 1 if n else 0
     if nagg > min_ratio * n:
         return None
@@ -76,3 +75,19 @@ def aggregate_rows(y, weights, offset, X, columns: list[np.ndarray], min_ratio: 
         y=y_agg, weights=m_agg, offset=np.asarray(offset, float)[first], X=X[first],
         columns=[np.asarray(c)[first] for c in columns], log_choose_const=const, inverse=inverse,
     )
+
+
+def _row_codes(cols: list[np.ndarray]) -> np.ndarray:
+    """Integer code of each row's combination of values (hash-based, O(n))."""
+    key = np.zeros(cols[0].shape[0], dtype=np.int64)
+    card = 1
+    for c in cols:
+        codes, uniq = pd.factorize(c, sort=False)
+        k = max(len(uniq), 1)
+        if card * k >= 2 ** 62:            # re-compress the key before it overflows
+            key, u = pd.factorize(key, sort=False)
+            key = key.astype(np.int64)
+            card = max(len(u), 1)
+        key = key * k + codes
+        card *= k
+    return pd.factorize(key, sort=False)[0]

@@ -166,12 +166,16 @@ def _format_table(tab: pd.DataFrame) -> list[str]:
 
 
 # ------------------------------------------------------------------- the labels
-def _caller_names(models: Sequence[Any], depth: int = 2) -> list[str | None]:
-    """Names the caller bound to each model object (R deparses the call instead)."""
+def _caller_names(models: Sequence[Any]) -> list[str | None]:
+    """Names the calling code bound to each model object (R deparses the call instead).
+
+    Looks in the first frame outside glmmlite (so that wrappers such as a method
+    ``m.anova(m2)`` still find the user's names), locals first, then globals.
+    """
     frame = inspect.currentframe()
     try:
-        for _ in range(depth):
-            frame = frame.f_back if frame is not None else None
+        while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("glmmlite"):
+            frame = frame.f_back
         if frame is None:
             return [None] * len(models)
         scopes = [frame.f_locals, frame.f_globals]
@@ -180,7 +184,7 @@ def _caller_names(models: Sequence[Any], depth: int = 2) -> list[str | None]:
             found = None
             for scope in scopes:
                 for k, v in scope.items():
-                    if v is mod and not k.startswith("_"):
+                    if v is mod and not k.startswith("_") and k != "self":
                         found = k
                         break
                 if found:

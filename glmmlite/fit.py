@@ -82,7 +82,9 @@ def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str
     dev = DevianceFunction(frame, family, nAGQ)
     layout = dev.layout
     if start is None:
-        beta0 = glm_irls(frame.y, frame.weights, frame.offset, frame.X, family)
+        src = dev.laplace if dev.scalar else None   # the fast path's rows may be aggregated
+        beta0 = (glm_irls(src.y, src.w, src.offset, src.X, family) if src is not None
+                 else glm_irls(frame.y, frame.weights, frame.offset, frame.X, family))
         x0 = np.concatenate([layout.start(), beta0])
     else:
         x0 = np.asarray(start, float)

@@ -18,14 +18,15 @@ import numpy as np
 from scipy import optimize
 
 from .hessian import hessian_from_values
-from .pirls_scalar import ScalarLaplace
+from .pirls_scalar import ScalarLaplace, _vdot
 
 PWRSS_TOL = 1e-7   # lme4's tolPwrss
 
 
+
 def _resdev(lap: ScalarLaplace, mu: np.ndarray) -> float:
     """Sum of the ORIGINAL rows' unit deviances (aggregation-independent)."""
-    ll = lap._wy @ np.log(mu) + (lap.w - lap._wy) @ np.log1p(-mu)
+    ll = _vdot(lap._wy, np.log(mu)) + _vdot(lap.w - lap._wy, np.log1p(-mu))
     return float(-2.0 * ll + 2.0 * lap.saturated)
 
 
@@ -54,11 +55,11 @@ def nagq0_eta(lap: ScalarLaplace, theta: float, eta_start: np.ndarray, tol: floa
         u = (ZWz - ZWX @ beta) / d
         eta = X @ beta + lap.offset + theta * z * u[lap.codes]
         mu = fam.linkinv(eta)
-        p = _resdev(lap, mu) + u @ u
+        p = _resdev(lap, mu) + _vdot(u, u)
         if abs((oldp - p) / p) < tol:
             break
         oldp = p
-    return float(np.sum(np.log(d)) + u @ u + lap._minus2logp(mu)), eta
+    return float(np.sum(np.log(d)) + _vdot(u, u) + lap._minus2logp(mu)), eta
 
 
 def stage1_linear_predictor(lap: ScalarLaplace, theta_hat: float, beta_start: np.ndarray) -> np.ndarray:
@@ -92,11 +93,11 @@ def stage2_deviance(lap: ScalarLaplace, x: np.ndarray, lp0: np.ndarray) -> float
         u = theta * lap._gsum(W * z * zr) / (1.0 + theta * theta * S)
         eta = off + theta * z * u[lap.codes]
         mu = fam.linkinv(eta)
-        p = _resdev(lap, mu) + u @ u
+        p = _resdev(lap, mu) + _vdot(u, u)
         if abs((oldp - p) / p) < PWRSS_TOL:
             break
         oldp = p
-    return float(lap._minus2logp(mu) + u @ u + ldL2)
+    return float(lap._minus2logp(mu) + _vdot(u, u) + ldL2)
 
 
 def lme4_hessian(lap: ScalarLaplace, x: np.ndarray, beta_start: np.ndarray) -> np.ndarray:

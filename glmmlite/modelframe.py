@@ -29,7 +29,7 @@ from .contrasts import (
     FactorInfo, VarCoding, column_kind, design_columns, factorize, r_label, recode, term_codes,
 )
 from .errors import (
-    ArgumentError, DataError, FormulaError, MissingValuesWarning, NewDataError,
+    ArgumentError, DataError, MissingValuesWarning, NewDataError,
     RankDeficiencyWarning, ResponseError,
 )
 from .formula import (

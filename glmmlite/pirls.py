@@ -20,7 +20,9 @@ from scipy.linalg import solve_triangular
 
 from .family import Binomial
 from .modelframe import RandomTerm
+from .pirls_scalar import _vdot
 from .remat import ThetaLayout, z_lambda
+
 
 
 class BlockedCholesky:
@@ -104,7 +106,7 @@ class BlockedLaplace:
         self.n_eval = 0
 
     def _minus2logp(self, mu):
-        return -2.0 * (self._const + self._k @ np.log(mu) + self._mk @ np.log1p(-mu))
+        return -2.0 * (self._const + _vdot(self._k, np.log(mu)) + _vdot(self._mk, np.log1p(-mu)))
 
     def _factor(self, M, W) -> BlockedCholesky:
         A = (M.T @ sp.diags(W) @ M + sp.identity(self.q)).tocsr()
@@ -119,7 +121,7 @@ class BlockedLaplace:
         u = self.u.copy()
         eta = eta_fixed + M @ u
         mu = fam.linkinv(eta)
-        pdev = self._minus2logp(mu) + u @ u
+        pdev = self._minus2logp(mu) + _vdot(u, u)
         for _ in range(maxit):
             m1 = fam.mu_eta(eta)
             var = fam.variance(mu)
@@ -132,7 +134,7 @@ class BlockedLaplace:
                 u_new = u + step * delta
                 eta_new = eta_fixed + M @ u_new
                 mu_new = fam.linkinv(eta_new)
-                pdev_new = self._minus2logp(mu_new) + u_new @ u_new
+                pdev_new = self._minus2logp(mu_new) + _vdot(u_new, u_new)
                 if pdev_new <= pdev + 1e-10 * abs(pdev):
                     break
                 step *= 0.5
@@ -151,4 +153,4 @@ class BlockedLaplace:
         self.n_eval += 1
         u, eta, mu, F = self.pirls(np.asarray(theta, float), np.asarray(beta, float))
         self.last = dict(theta=np.asarray(theta, float), beta=np.asarray(beta, float), u=u, eta=eta, mu=mu, factor=F)
-        return float(F.logdet + u @ u + self._minus2logp(mu))
+        return float(F.logdet + _vdot(u, u) + self._minus2logp(mu))

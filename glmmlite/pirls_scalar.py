@@ -21,6 +21,11 @@ from .aggregate import aggregate_rows
 from .family import Binomial
 
 
+def _vdot(a: np.ndarray, b: np.ndarray) -> float:
+    """Dot product of two vectors without BLAS (whose threads stall on a busy machine)."""
+    return float(np.einsum("i,i->", a, b))
+
+
 class ScalarLaplace:
     """Laplace deviance, conditional modes and gradient for one scalar term.
 
@@ -85,7 +90,7 @@ class ScalarLaplace:
 
     def _minus2logp(self, mu: np.ndarray) -> float:
         # -2 log dbinom(k, m, mu) summed; mu is clamped inside (0, 1) by the links
-        return -2.0 * (self._const + self._k @ np.log(mu) + self._mk @ np.log1p(-mu))
+        return -2.0 * (self._const + _vdot(self._k, np.log(mu)) + _vdot(self._mk, np.log1p(-mu)))
 
     def _moments(self, eta: np.ndarray, mu: np.ndarray):
         """Fisher weights W and scores s = d log p / d eta for each row."""
@@ -110,7 +115,7 @@ class ScalarLaplace:
             return u
         eta = self._eta(eta_fixed, theta, u)
         mu = fam.linkinv(eta)
-        pdev = self._minus2logp(mu) + u @ u
+        pdev = self._minus2logp(mu) + _vdot(u, u)
         for _ in range(maxit):
             self.n_pirls += 1
             W, s = self._moments(eta, mu)
@@ -126,7 +131,7 @@ class ScalarLaplace:
                 u_new = u + step * delta
                 eta_new = self._eta(eta_fixed, theta, u_new)
                 mu_new = fam.linkinv(eta_new)
-                pdev_new = self._minus2logp(mu_new) + u_new @ u_new
+                pdev_new = self._minus2logp(mu_new) + _vdot(u_new, u_new)
                 if pdev_new <= pdev + 1e-10 * abs(pdev):
                     break
                 step *= 0.5
@@ -160,7 +165,7 @@ class ScalarLaplace:
         S = self._gsum(W * self.z2) if not self.ones_z else self._gsum(W)
         t2 = theta * theta
         ld = 1.0 + t2 * S
-        dev = float(np.sum(np.log(ld)) + u @ u + self._minus2logp(mu))
+        dev = float(np.sum(np.log(ld)) + _vdot(u, u) + self._minus2logp(mu))
         self.last = dict(theta=theta, beta=beta, u=u.copy(), eta=eta, mu=mu, S=S, W=W)
         if not gradient:
             return dev, None

@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from fractions import Fraction
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -532,8 +533,10 @@ def abbreviate(names: Sequence[str], minlength: int = 4) -> list[str]:
 
     Examples
     --------
-    >>> abbreviate(["(Intercept)", "trttreat", "sexmale", "trttreat:sexmale"], 6)
-    ['(Intr)', 'trttrt', 'sexmal', 'trttrt:sxml']
+    >>> abbreviate(["(Intercept)", "trttreat", "sexmale"], 6)
+    ['(Intr)', 'trttrt', 'sexmal']
+    >>> abbreviate(["(Intercept)", "trttreat:sexmale"], 11)
+    ['(Intercept)', 'trttrt:sxml']
     """
     old = [str(n).strip(" ") for n in names]
     if minlength <= 0:
@@ -568,7 +571,6 @@ def strwrap(text: str, width: int, indent: int = 0, exdent: int = 0) -> list[str
     words = [w for w in text.replace("\t", " ").replace("\n", " ").split(" ") if w]
     if not words:
         return [""]
-    import re
     ends = [bool(re.search(r"[.?!][)\"']*$", w)) for w in words]
     lines: list[list[int]] = []
     cur: list[int] = []
@@ -1315,15 +1317,64 @@ def _anova_cells(npar, aic, bic, loglik, deviance, chisq, df, p_value, models,
                          has_pvalue=True, p_values=True, na_print="", width=width)
 
 
-def format_anova(*, models: Sequence[str], formulas: Sequence[str], data_name: str | None,
-                 npar: Sequence[float], aic: Sequence[float], bic: Sequence[float],
-                 loglik: Sequence[float], deviance: Sequence[float], chisq: Sequence[float],
-                 df: Sequence[float], p_value: Sequence[float], subset: str | None = None,
-                 signif_stars: bool = True, width: int = R_WIDTH) -> str:
+_ANOVA_COLUMNS = ("npar", "AIC", "BIC", "logLik", "deviance", "Chisq", "Df", "Pr(>Chisq)")
+
+
+def _anova_args(table: Any, kw: dict) -> tuple[list[str], dict]:
+    """Heading lines and column values, from a table object or from keyword arguments."""
+    if table is not None:
+        df = getattr(table, "table", table)
+        df = pd.DataFrame(df)
+        missing = [c for c in _ANOVA_COLUMNS if c not in df.columns]
+        if missing:
+            raise ValueError(f"anova table lacks columns {missing}")
+        models = [str(i) for i in df.index]
+        vals = dict(zip(("npar", "aic", "bic", "loglik", "deviance", "chisq", "df", "p_value"),
+                        (df[c].tolist() for c in _ANOVA_COLUMNS)))
+        heading = getattr(table, "heading", None)
+        if heading is None:
+            formulas = getattr(table, "formulas", None) or kw.get("formulas")
+            if isinstance(formulas, Mapping):
+                formulas = [formulas[m] for m in models]
+            heading = _anova_heading(models, formulas or [], kw.get("data_name"), kw.get("subset"))
+        return list(heading), dict(vals, models=models)
+    need = ("models", "formulas", "npar", "aic", "bic", "loglik", "deviance", "chisq", "df", "p_value")
+    missing = [k for k in need if kw.get(k) is None]
+    if missing:
+        raise ValueError(f"format_anova needs a table or the arguments {missing}")
+    heading = _anova_heading(kw["models"], kw["formulas"], kw.get("data_name"), kw.get("subset"))
+    return heading, {k: kw[k] for k in need if k != "formulas"}
+
+
+def _anova_heading(models: Sequence[str], formulas: Sequence[str], data_name: str | None,
+                   subset: str | None) -> list[str]:
+    L = ["Data: %s" % ("NULL" if data_name is None else data_name)]
+    if subset is not None:
+        L.append("Subset: %s" % subset)
+    L.append("Models:")
+    L += ["%s: %s" % (m, f) for m, f in zip(models, formulas)]
+    return L
+
+
+def format_anova(table: Any = None, *, models: Sequence[str] | None = None,
+                 formulas: Sequence[str] | None = None, data_name: str | None = None,
+                 npar: Sequence[float] | None = None, aic: Sequence[float] | None = None,
+                 bic: Sequence[float] | None = None, loglik: Sequence[float] | None = None,
+                 deviance: Sequence[float] | None = None, chisq: Sequence[float] | None = None,
+                 df: Sequence[float] | None = None, p_value: Sequence[float] | None = None,
+                 subset: str | None = None, signif_stars: bool = True, width: int = R_WIDTH) -> str:
     """The text of lme4's ``anova(m2, m)`` (likelihood-ratio test of nested glmer fits).
+
+    Give either ``table`` or the keyword arguments.
 
     Parameters
     ----------
+    table : object or DataFrame, optional
+        A DataFrame with columns ``npar, AIC, BIC, logLik, deviance, Chisq, Df,
+        Pr(>Chisq)`` and the model labels as index, or an object with such a
+        DataFrame as ``.table`` and R's heading lines as ``.heading``
+        (``["Data: d", "Models:", "m2: y ~ ...", ...]``); without ``.heading``
+        it is built from ``.formulas`` (or ``formulas``) and ``data_name``.
     models : sequence of str
         Row labels (the object names, ordered by npar as lme4 orders them).
     formulas : sequence of str
@@ -1342,14 +1393,12 @@ def format_anova(*, models: Sequence[str], formulas: Sequence[str], data_name: s
     str
         Heading, table and legend, joined by newlines (no final newline).
     """
-    L = ["Data: %s" % ("NULL" if data_name is None else data_name)]
-    if subset is not None:
-        L.append("Subset: %s" % subset)
-    L.append("Models:")
-    L += ["%s: %s" % (m, f) for m, f in zip(models, formulas)]
-    lines, _, _, _ = _anova_cells(npar, aic, bic, loglik, deviance, chisq, df, p_value, models,
-                                  signif_stars=signif_stars, width=width)
-    return "\n".join(L + lines)
+    heading, v = _anova_args(table, dict(models=models, formulas=formulas, data_name=data_name, npar=npar,
+                                         aic=aic, bic=bic, loglik=loglik, deviance=deviance, chisq=chisq,
+                                         df=df, p_value=p_value, subset=subset))
+    lines, _, _, _ = _anova_cells(v["npar"], v["aic"], v["bic"], v["loglik"], v["deviance"], v["chisq"],
+                                  v["df"], v["p_value"], v["models"], signif_stars=signif_stars, width=width)
+    return "\n".join(heading + lines)
 
 
 def _confint_parts(ci: Any, rownames: Sequence[str] | None, colnames: Sequence[str] | None):
@@ -1501,23 +1550,25 @@ def summary_html(*, nAGQ: int = 1, family: str = "binomial", link: str | None = 
     return "".join(out)
 
 
-def anova_html(*, models: Sequence[str], formulas: Sequence[str], data_name: str | None,
-               npar: Sequence[float], aic: Sequence[float], bic: Sequence[float],
-               loglik: Sequence[float], deviance: Sequence[float], chisq: Sequence[float],
-               df: Sequence[float], p_value: Sequence[float], subset: str | None = None,
-               signif_stars: bool = True) -> str:
+def anova_html(table: Any = None, *, models: Sequence[str] | None = None,
+               formulas: Sequence[str] | None = None, data_name: str | None = None,
+               npar: Sequence[float] | None = None, aic: Sequence[float] | None = None,
+               bic: Sequence[float] | None = None, loglik: Sequence[float] | None = None,
+               deviance: Sequence[float] | None = None, chisq: Sequence[float] | None = None,
+               df: Sequence[float] | None = None, p_value: Sequence[float] | None = None,
+               subset: str | None = None, signif_stars: bool = True) -> str:
     """:func:`format_anova` as HTML (same arguments, same formatted numbers)."""
     e = html.escape
+    heading, v = _anova_args(table, dict(models=models, formulas=formulas, data_name=data_name, npar=npar,
+                                         aic=aic, bic=bic, loglik=loglik, deviance=deviance, chisq=chisq,
+                                         df=df, p_value=p_value, subset=subset))
     out = ['<div class="glmmlite-anova">']
-    out.append(_line_html("Data: %s" % ("NULL" if data_name is None else data_name)))
-    if subset is not None:
-        out.append(_line_html("Subset: %s" % subset))
-    out.append(_line_html("Models:"))
-    out += [_line_html("%s: %s" % (m, f)) for m, f in zip(models, formulas)]
-    _, cells, header, stars = _anova_cells(npar, aic, bic, loglik, deviance, chisq, df, p_value, models,
+    out += [_line_html(h) for h in heading]
+    _, cells, header, stars = _anova_cells(v["npar"], v["aic"], v["bic"], v["loglik"], v["deviance"],
+                                           v["chisq"], v["df"], v["p_value"], v["models"],
                                            signif_stars=signif_stars)
     header = [h if h else " " for h in header]
-    out.append(table_html(pd.DataFrame(cells, index=[str(m) for m in models], columns=header),
+    out.append(table_html(pd.DataFrame(cells, index=[str(m) for m in v["models"]], columns=header),
                           align=["right"] * 8 + (["left"] if stars else [])))
     if stars:
         out.append('<div style="font-size:0.85em;color:#555;">Signif. codes: %s</div>' % e(SIGNIF_LEGEND))

@@ -587,6 +587,9 @@ def profile(
             else:
                 shift = 1e-3 if est == 0 else est * 1.01
             shift = min(hi, max(lo, shift))
+            if shift == est:  # the estimate is on a bound (e.g. a correlation of -1): step inwards
+                step = max(0.01 * abs(est), 1e-3)
+                shift = min(hi, est + step) if est <= lo else max(lo, est - step)
             opt_row = (est, 0.0, x_hat.copy())
             z1, x1 = evaluate(w, shift, x_hat)
             shift_row = (shift, z1, x1)

@@ -111,9 +111,12 @@ def test_every_chapter_page_exists(html_dir):
 def test_chapter_page(browser, html_dir, chapter):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = []
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}")
+            if not any(t in str(e) for t in TOLERATED_CONSOLE) else None)
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
             if m.type == "error" and not any(t in m.text for t in TOLERATED_CONSOLE) else None)
+    remote = []
+    page.on("request", lambda r: remote.append(r.url) if r.url.startswith(("http:", "https:")) else None)
     path = _page_html(html_dir, chapter)
     page.goto(path.as_uri(), wait_until="load")
 
@@ -133,8 +136,9 @@ def test_chapter_page(browser, html_dir, chapter):
     src = chapter.read_text()
     has_math = bool(re.search(r"(?<![\\\w])\$[^$\n]+\$", src)) or "$$" in src or "Math(" in src
     mathjax = page.evaluate("() => Array.from(document.scripts).map(s => s.src).filter(s => /mathjax/i.test(s))")
-    assert mathjax and all(s.startswith("file:") for s in mathjax), mathjax
+    assert all(s.startswith("file:") for s in mathjax), f"MathJax not served locally: {mathjax}"
     if has_math:
+        assert mathjax, "page has math but loads no MathJax"
         page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20000)
         page.evaluate("() => MathJax.startup.promise")
         page.wait_for_selector("mjx-container", timeout=20000)
@@ -161,5 +165,6 @@ def test_chapter_page(browser, html_dir, chapter):
     assert (path.parent / href).resolve().is_file(), href
     assert page.locator(".launch-buttons, a[href*='binder'], a[href*='colab']").count() == 0
 
+    assert not remote, f"the page loads remote resources (must work offline): {remote}"
     assert not problems, problems
     page.close()

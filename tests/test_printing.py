@@ -313,3 +313,19 @@ def test_anova_and_confint_html():
 def test_table_html_escapes():
     h = P.table_html(pd.DataFrame({"a<b": ["<1"]}, index=["x&y"]))
     assert "a&lt;b" in h and "&lt;1" in h and "x&amp;y" in h
+
+
+def test_anova_from_a_table_object():
+    """format_anova(table): a DataFrame (+ heading) as glmmlite.anova's AnovaTable holds it."""
+    an = load_json("seed_anova_m2_m.json")
+    df = pd.DataFrame({"npar": an["npar"], "AIC": an["AIC"], "BIC": an["BIC"], "logLik": an["logLik"],
+                       "deviance": an["deviance"], "Chisq": an["Chisq"], "Df": an["Df"],
+                       "Pr(>Chisq)": an["p_value"]}, index=an["models"]).astype(float)
+
+    class Tab:
+        table = df
+        heading = ["Data: d", "Models:"] + [f"{m}: {f}" for m, f in zip(an["models"], an["formulas"])]
+
+    assert P.format_anova(Tab()) == an["printed"]
+    assert P.format_anova(df, formulas=an["formulas"], data_name="d") == an["printed"]
+    assert "62.267" in P.anova_html(Tab())

@@ -194,6 +194,7 @@ def test_profile_ci_matches_exact_profile_on_toy(toy, level):
         assert abs(ci.loc[name].iloc[1] - hi) < 1e-3 * width, name
 
 
+@pytest.mark.filterwarnings("ignore::glmmlite.profile.ProfileWarning")  # zeta clipped at 0: flat stretch
 def test_profile_detects_lower_deviance(toy):
     class NotAtOptimum(ToyLogistic):
         def __init__(self, base):
@@ -389,3 +390,18 @@ def test_confint_boot_method(cbpp_m):
         ci = confint(cbpp_m, parm="beta_", method="boot", nsim=20, seed=5, progress=False)
     assert ci.index.tolist() == cbpp_m.param_names_sdcor()[1:]
     assert list(ci.columns) == ["2.5 %", "97.5 %"]
+
+
+# ------------------------------------------------------------ progress
+def test_progress_iter_and_bar(capsys):
+    from glmmlite.progress import ProgressBar, progress_iter
+
+    assert list(progress_iter(range(4), enabled=False)) == [0, 1, 2, 3]
+    assert list(progress_iter(iter(range(3)), desc="x", enabled=True)) == [0, 1, 2]
+    assert list(progress_iter(range(3), enabled=None)) == [0, 1, 2]     # auto: silent when quick
+    assert "x" in capsys.readouterr().err
+    with ProgressBar(total=2, enabled=False) as bar:
+        bar.update()
+        bar.set_postfix_str("a")
+    with ProgressBar(total=2, desc="y", enabled=True) as bar:
+        bar.update(2)
