@@ -10,7 +10,6 @@ summarizes the counts, and the :class:`BootResult` holds them.
 """
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable

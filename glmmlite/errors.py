@@ -6,6 +6,12 @@ formula part, the column and the offending values, and say what would fix it.
 """
 from __future__ import annotations
 
+__all__ = [
+    "GlmmliteError", "FormulaError", "DataError", "ResponseError", "FamilyError", "NewDataError",
+    "ArgumentError", "GlmmliteWarning", "SingularFitWarning", "ConvergenceWarning",
+    "MissingValuesWarning", "RankDeficiencyWarning", "SeparationWarning",
+]
+
 
 class GlmmliteError(ValueError):
     """Base class of every error glmmlite raises on bad input."""

@@ -71,7 +71,9 @@ def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, off
     if nAGQ > 100:
         raise ArgumentError(f"nAGQ = {nAGQ} is more quadrature points than is useful; use at most 100 (25 is plenty)")
     frame = build_model_frame(formula, data, weights=weights, offset=offset)
-    return fit_frame(frame, fam, int(nAGQ), data_name=data_name)
+    result = fit_frame(frame, fam, int(nAGQ), data_name=data_name)
+    result.weights_name = weights if isinstance(weights, str) else None
+    return result
 
 
 def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str | None = None,

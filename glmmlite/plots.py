@@ -261,8 +261,7 @@ def plot_simulated(
         formula = getattr(m, "formula", "")
         fig.suptitle(title or "Observed vs simulated proportions", fontweight="bold")
         if formula:
-            fig.text(0.5, 0.0, f"simulated from {formula}", ha="center", va="bottom", fontsize="small",
-                     color="0.35")
+            fig.supxlabel(f"simulated from {formula}", fontsize="small", color="0.35")
     elif title:
         axes[0].set_title(title if fl is None else f"{title}\n{axes[0].get_title()}")
     fig.glmmlite_data = (obs, sim)
@@ -332,8 +331,10 @@ def plot_profile(
             for lv, zl in zip(sorted(conf), zlev):
                 ci = prof._ends(name, np.array([-zl, zl])) if name in prof._backward else [np.nan, np.nan]
                 for j, end in enumerate(ci):
-                    if np.isfinite(end):
-                        zv = zl if (absval or j == 1) else -zl
+                    zs = zl if j == 1 else -zl
+                    # skip an end that is a bound the profile never reached (an SD's 0)
+                    if np.isfinite(end) and abs(float(prof.zeta(name, end)) - zs) < 0.05:
+                        zv = zl if absval else zs
                         a.plot([end, end], [0, zv], color="0.5", lw=0.8)
                 if absval:
                     a.plot(ci, [zl, zl], color="0.5", lw=0.8)

@@ -70,6 +70,7 @@ class GlmerResult:
         self.converged = converged
         self.messages = list(messages)
         self.data_name = data_name
+        self.weights_name: str | None = None
         self.deviance = float(deviance_value)
         self.formula = frame.formula
 

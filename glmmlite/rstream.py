@@ -506,18 +506,26 @@ class RStream:
             return self._sample_hash(dn, k)
         if replace or k < 2:
             return self._unif_index_vec(dn, k) + 1
-        # partial Fisher-Yates, as R's do_sample
+        # partial Fisher-Yates, as R's do_sample: y[i] = x[j] + 1; x[j] = x[--n]
         n = int(dn)
-        x = np.arange(n, dtype=np.int64)
         y = np.empty(k, dtype=np.int64)
         chunk = np.array([_bits_needed(float(n - i))[1] for i in range(k)], dtype=np.int64)
         later = np.concatenate([np.cumsum(chunk[::-1])[::-1][1:], [0]])
         reader = _Reader(self)
-        for i in range(k):
-            j = self._unif_index_scalar(float(n), reader, int(later[i]))
-            y[i] = x[j] + 1
-            n -= 1
-            x[j] = x[n]
+        if k * 8 < n:       # few items from many: keep only the swapped slots
+            moved: dict[int, int] = {}
+            for i in range(k):
+                j = self._unif_index_scalar(float(n), reader, int(later[i]))
+                y[i] = moved.get(j, j) + 1
+                n -= 1
+                moved[j] = moved.get(n, n)
+        else:
+            x = np.arange(n, dtype=np.int64)
+            for i in range(k):
+                j = self._unif_index_scalar(float(n), reader, int(later[i]))
+                y[i] = x[j] + 1
+                n -= 1
+                x[j] = x[n]
         reader.close()
         return y
 
@@ -545,7 +553,8 @@ class RStream:
         ----------
         x : int or sequence
             The population.  As in R, a single whole number ``x >= 1`` means
-            ``1:x``; anything else is a vector of items.
+            ``1:x``; anything else is a vector of items (unlike R, a length-one
+            list or array is a population of one item, never ``1:x``).
         size : int, optional
             Number of items; default ``len(x)`` (a permutation).
         replace : bool
@@ -690,7 +699,7 @@ class RStream:
                 break
             f = int(np.argmax(failed))
             res[pos:pos + f] = ix[:f]
-            buf = buf[f:]
+            buf = buf[f + 1:]
             pos += f
         return res
 

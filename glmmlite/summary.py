@@ -24,7 +24,7 @@ class Summary:
         m = self.model
         return dict(
             nAGQ=m.nAGQ, family="binomial", link=m.family.link, formula=m.formula,
-            data_name=m.data_name, aic=m.aic, bic=m.bic, loglik=m.loglik, deviance=m.deviance,
+            data_name=m.data_name, weights_name=m.weights_name, aic=m.aic, bic=m.bic, loglik=m.loglik, deviance=m.deviance,
             df_resid=m.df_resid, resid_quantiles=self.scaled_residuals.to_numpy(), varcorr=self.varcorr,
             nobs=m.nobs, ngroups=m.ngroups, coef_table=self.coefficients,
             corr=self.correlation if len(self.coefficients) > 1 else None,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import glmmlite.article as article
-from conftest import load_csv, load_json
+from conftest import load_json
 from glmmlite.article import (ARTICLE_CELLS, ARTICLE_PROBS, SEX_LEVELS, TRT_LEVELS,
                               article_design, article_p, article_p2, simulate_article_data)
 from glmmlite.errors import ArgumentError, GlmmliteWarning

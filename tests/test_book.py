@@ -8,6 +8,7 @@ with hidden solutions, and R code sits next to the Python steps.
 """
 from __future__ import annotations
 
+import os
 import re
 
 import nbformat
@@ -55,14 +56,46 @@ def _notebook(path):
     return nb
 
 
-@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
-def test_chapter_executes(path):
+def _execute(path):
+    """Run one chapter (plus its solutions) in a fresh kernel; return the executed notebook."""
     from nbclient import NotebookClient
 
     nb = _notebook(path)
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(BOOK)}})
     client.execute()          # raises CellExecutionError on the first failing cell
+    return nb
+
+
+@pytest.fixture(scope="session")
+def executed():
+    """Execute all chapters, BOOK_TEST_JOBS at a time (default: one per CPU core).
+
+    Each chapter still runs in its own kernel, top to bottom; running two kernels at once
+    only halves the wall-clock time on a 2-core machine.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = int(os.environ.get("BOOK_TEST_JOBS", os.cpu_count() or 1))
+    results = {}
+
+    def run(path):
+        try:
+            return path, _execute(path), None
+        except Exception as exc:  # reported by the chapter's own test
+            return path, None, exc
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for path, nb, exc in pool.map(run, CHAPTERS):
+            results[path] = (nb, exc)
+    return results
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
+def test_chapter_executes(executed, path):
+    nb, exc = executed[path]
+    if exc is not None:
+        raise exc
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             assert out.get("output_type") != "error", out

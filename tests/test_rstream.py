@@ -16,7 +16,7 @@ from scipy.special import ndtri
 
 from conftest import load_csv, load_json
 from glmmlite.errors import ArgumentError
-from glmmlite.rstream import RStream, _binv_attempt, r_qnorm, r_set_seed
+from glmmlite.rstream import RStream, _binv_attempt, _r_pow_di, r_qnorm, r_set_seed
 
 
 @pytest.fixture(scope="module")
@@ -153,16 +153,66 @@ def test_rbinom_vector_equals_one_at_a_time(seed, pairs):
     _exact(rs_all.state, rs_one.state)
 
 
+def _unif_index_reference(rs: RStream, dn: float) -> int:
+    """R's R_unif_index(dn), transcribed plainly, one uniform at a time."""
+    bits = math.ceil(math.log2(dn))
+    while True:
+        v = 0
+        for _ in range(bits // 16 + 1):
+            v = 65536 * v + math.floor(rs.unif_rand(1)[0] * 65536)
+        v &= (1 << bits) - 1
+        if v < dn:
+            return v
+
+
 @settings(max_examples=40, deadline=None)
-@given(st.integers(1, 2**31 - 2), st.integers(1, 70000), st.integers(0, 40))
-def test_sample_with_replacement_equals_one_at_a_time(seed, n, k):
+@given(st.integers(1, 2**31 - 2),
+       st.one_of(st.integers(1, 300), st.integers(65537, 2**40)),  # 1, 2 and 3 16-bit chunks
+       st.integers(0, 40))
+def test_sample_with_replacement_equals_plain_rejection(seed, n, k):
     rs_all = RStream(seed)
     together = rs_all.sample(n, k, replace=True)
     rs_one = RStream(seed)
-    single = [rs_one.sample(n, 1, replace=True)[0] for _ in range(k)]
+    single = [_unif_index_reference(rs_one, float(n)) + 1 for _ in range(k)]
     assert together.tolist() == single
     _exact(rs_all.state, rs_one.state)
     assert ((together >= 1) & (together <= n)).all()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 2**31 - 2),
+       st.one_of(st.integers(2, 300), st.integers(65537, 10_000_000)),
+       st.integers(2, 30))
+def test_sample_without_replacement_equals_plain_fisher_yates(seed, n, k):
+    k = min(k, n)
+    got = RStream(seed).sample(n, k)
+    rs = RStream(seed)
+    x = {}
+    out = []
+    m = n
+    for _ in range(k):          # R's do_sample, with a dict for the swapped slots
+        j = _unif_index_reference(rs, float(m))
+        out.append(x.get(j, j) + 1)
+        m -= 1
+        x[j] = x.get(m, m)
+    assert got.tolist() == out
+
+
+def test_r_pow_di_is_square_and_multiply():
+    q = np.array([0.7, 0.95, 0.123456789, 0.6])
+    n = np.array([5, 37, 13, 1])
+    expect = []
+    for x, k in zip(q.tolist(), n.tolist()):
+        acc = 1.0
+        while True:
+            if k & 1:
+                acc *= x
+            k >>= 1
+            if not k:
+                break
+            x *= x
+        expect.append(acc)
+    assert _r_pow_di(q, n).tolist() == expect
 
 
 def _binv_scalar(uniforms, n, pp):
