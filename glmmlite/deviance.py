@@ -135,7 +135,7 @@ class DevianceFunction:
             A_diag = 1.0 + np.asarray((M.multiply(M).T @ W)).ravel()
             schur = XWX - MWX.T @ (MWX / A_diag[:, None])
         else:
-            F = self.blocked._factor(M, W)
+            F = self.blocked.factor(theta, W)
             sol = np.column_stack([F.solve(MWX[:, j]) for j in range(MWX.shape[1])])
             schur = XWX - MWX.T @ sol
         return np.linalg.inv(schur)

@@ -220,6 +220,8 @@ class _Token:
 _OPERATORS = ["||", "%in%", "**", "~", "|", "+", "-", "*", "/", ":", "^", "(", ")", ","]
 _NUM_RE = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _NAME_RE = re.compile(r"[A-Za-z._][A-Za-z0-9._]*")
+_DIGITS = frozenset("0123456789")
+_NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._")
 
 
 def _tokenize(text: str) -> list[_Token]:
@@ -230,14 +232,15 @@ def _tokenize(text: str) -> list[_Token]:
         if c.isspace():
             i += 1
             continue
-        if c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+        # ASCII only: str.isdigit/isalpha accept e.g. '²' and 'é', which the regexes do not match
+        if c in _DIGITS or (c == "." and i + 1 < n and text[i + 1] in _DIGITS):
             m = _NUM_RE.match(text, i)
             tokens.append(_Token("num", m.group(0), i))
             i = m.end()
             if i < n and text[i] == "L":  # R's integer suffix 1L
                 i += 1
             continue
-        if c.isalpha() or c in "._":
+        if c in _NAME_START:
             m = _NAME_RE.match(text, i)
             tokens.append(_Token("name", m.group(0), i))
             i = m.end()
@@ -262,6 +265,9 @@ def _tokenize(text: str) -> list[_Token]:
         else:
             if c == "%":
                 raise _error(text, i, "unsupported %...% operator (only %in% is allowed)")
+            if c.isalnum():
+                raise _error(text, i, f"unexpected character {c!r}: write a column name with "
+                                      f"non-ASCII characters in `backticks`")
             raise _error(text, i, f"unexpected character {c!r}")
     tokens.append(_Token("end", "", n))
     return tokens

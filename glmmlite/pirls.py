@@ -3,56 +3,114 @@
 The penalized system ``A = Lambda' Z' W Z Lambda + I`` is factored blockwise, as in
 MixedModels.jl: the first term (the one with the most levels, lme4's order) gives a
 block-diagonal ``A11`` (one ``k x k`` block per level), factored block by block; the
-remaining terms are handled through the Schur complement
-``A22 - L21 L21'``, a dense matrix only as large as the *other* terms.
+remaining terms are handled through the Schur complement ``A22 - L21 L21'``, a dense
+matrix only as large as the *other* terms:
 
     L11 = chol(A11) (blockwise),  L21 = A21 L11^{-T},  L22 = chol(A22 - L21 L21')
 
-Laplace deviance (lme4): ``log|L|^2 + ||u||^2 - 2 log p(y | u)`` at the conditional
-modes ``u``.  The single-scalar-term case has a faster, diagonal version in
+Every block is accumulated straight from the rows with ``numpy.bincount`` (no general
+sparse matrices).  Laplace deviance (lme4): ``log|L|^2 + ||u||^2 - 2 log p(y | u)`` at
+the conditional modes ``u``.  One scalar term has a faster, diagonal version in
 :mod:`glmmlite.pirls_scalar`.
 """
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.linalg import solve_triangular
 
 from .family import Binomial
 from .modelframe import RandomTerm
 from .pirls_scalar import _vdot
-from .remat import ThetaLayout, z_lambda
+from .remat import ThetaLayout
 
+
+class TermBlocks:
+    """The rows' contributions ``V_t = X_t T_t`` of each term at a given theta.
+
+    ``Z Lambda`` has, in row i, the entries ``V_t[i, :]`` in the columns of level
+    ``codes_t[i]`` of term t; this class applies it and its transpose and accumulates
+    ``Lambda' Z' W Z Lambda`` block by block.
+    """
+
+    def __init__(self, terms: list[RandomTerm], layout: ThetaLayout, theta: np.ndarray):
+        self.terms = terms
+        self.V = [t.X @ T for t, T in zip(terms, layout.factors(theta))]
+        self.sizes = [t.nlevels * t.k for t in terms]
+        self.starts = np.concatenate([[0], np.cumsum(self.sizes)]).astype(int)
+
+    def times(self, u: np.ndarray) -> np.ndarray:
+        """``Z Lambda u`` (n,)."""
+        out = 0.0
+        for t, (term, V) in enumerate(zip(self.terms, self.V)):
+            U = u[self.starts[t]:self.starts[t + 1]].reshape(term.nlevels, term.k)
+            out = out + np.einsum("ia,ia->i", V, U[term.codes])
+        return out
+
+    def t_times(self, s: np.ndarray) -> np.ndarray:
+        """``Lambda' Z' s`` (q,)."""
+        parts = []
+        for term, V in zip(self.terms, self.V):
+            idx = (term.codes[:, None] * term.k + np.arange(term.k)[None, :]).ravel()
+            parts.append(np.bincount(idx, weights=(V * s[:, None]).ravel(), minlength=term.nlevels * term.k))
+        return np.concatenate(parts)
+
+    def diag_blocks(self, t: int, W: np.ndarray) -> np.ndarray:
+        """``sum_i W_i v_i v_i'`` per level of term t: shape (levels, k, k)."""
+        term, V = self.terms[t], self.V[t]
+        k = term.k
+        prod = (W[:, None, None] * V[:, :, None] * V[:, None, :]).reshape(-1, k * k)
+        out = np.empty((term.nlevels, k * k))
+        for c in range(k * k):
+            out[:, c] = np.bincount(term.codes, weights=prod[:, c], minlength=term.nlevels)
+        return out.reshape(term.nlevels, k, k)
+
+    def cross_block(self, t: int, s: int, W: np.ndarray) -> np.ndarray:
+        """Dense ``(Z_t Lambda_t)' W (Z_s Lambda_s)``: (levels_t k_t) x (levels_s k_s)."""
+        tt, ts = self.terms[t], self.terms[s]
+        Vt, Vs = self.V[t], self.V[s]
+        nr, nc = tt.nlevels * tt.k, ts.nlevels * ts.k
+        rows = (tt.codes[:, None] * tt.k + np.arange(tt.k)[None, :])          # (n, kt)
+        cols = (ts.codes[:, None] * ts.k + np.arange(ts.k)[None, :])          # (n, ks)
+        idx = (rows[:, :, None] * nc + cols[:, None, :]).ravel()
+        wts = (W[:, None, None] * Vt[:, :, None] * Vs[:, None, :]).ravel()
+        return np.bincount(idx, weights=wts, minlength=nr * nc).reshape(nr, nc)
 
 
 class BlockedCholesky:
-    """Cholesky factor of ``A = M' W M + I`` with a block-diagonal leading block.
+    """Cholesky factor of ``A = Lambda' Z' W Z Lambda + I`` with a block-diagonal leading block."""
 
-    Parameters
-    ----------
-    A : sparse (q, q)
-    q1, k1 : size of the leading block and of its diagonal blocks
-    """
-
-    def __init__(self, A: sp.spmatrix, q1: int, k1: int):
-        A = sp.csr_matrix(A)
-        q = A.shape[0]
-        self.q1, self.k1, self.q2 = q1, k1, q - q1
-        J1 = q1 // k1
-        A11 = A[:q1, :q1].tocoo()
-        blocks = np.zeros((J1, k1, k1))
-        np.add.at(blocks, (A11.row // k1, A11.row % k1, A11.col % k1), A11.data)
-        self.L11 = np.linalg.cholesky(blocks)                     # (J1, k1, k1)
+    def __init__(self, blocks: TermBlocks, W: np.ndarray):
+        terms = blocks.terms
+        k1 = terms[0].k
+        self.k1 = k1
+        self.q1 = blocks.sizes[0]
+        self.q2 = int(sum(blocks.sizes[1:]))
+        A11 = blocks.diag_blocks(0, W) + np.eye(k1)[None, :, :]
+        self.L11 = np.linalg.cholesky(A11)                                    # (J1, k1, k1)
         self.L11inv = np.linalg.inv(self.L11)
-        logdet = 2.0 * np.sum(np.log(np.diagonal(self.L11, axis1=1, axis2=2)))
+        logdet = 2.0 * float(np.sum(np.log(np.diagonal(self.L11, axis1=1, axis2=2))))
         if self.q2:
-            Linv_T = sp.block_diag([B.T for B in self.L11inv], format="csr") if k1 > 1 \
-                else sp.diags(self.L11inv[:, 0, 0], format="csr")
-            self.L21 = (A[q1:, :q1] @ Linv_T).tocsr()            # (q2, q1)
-            S = A[q1:, q1:].toarray() - (self.L21 @ self.L21.T).toarray()
-            self.L22 = np.linalg.cholesky(S)
-            logdet += 2.0 * np.sum(np.log(np.diag(self.L22)))
-        self.logdet = float(logdet)
+            A21 = np.vstack([blocks.cross_block(t, 0, W) for t in range(1, len(terms))])
+            J1 = terms[0].nlevels
+            L21 = np.einsum("qja,jba->qjb", A21.reshape(self.q2, J1, k1), self.L11inv).reshape(self.q2, self.q1)
+            A22 = np.zeros((self.q2, self.q2))
+            off = np.concatenate([[0], np.cumsum(blocks.sizes[1:])]).astype(int)
+            for a in range(1, len(terms)):
+                ra = slice(off[a - 1], off[a])
+                D = blocks.diag_blocks(a, W)
+                ka = terms[a].k
+                for j in range(terms[a].nlevels):
+                    A22[ra.start + j * ka:ra.start + (j + 1) * ka, ra.start + j * ka:ra.start + (j + 1) * ka] = D[j]
+                for b in range(1, a):
+                    rb = slice(off[b - 1], off[b])
+                    C = blocks.cross_block(a, b, W)
+                    A22[ra, rb] = C
+                    A22[rb, ra] = C.T
+            A22[np.diag_indices(self.q2)] += 1.0
+            self.L21 = L21
+            self.L22 = np.linalg.cholesky(A22 - L21 @ L21.T)
+            logdet += 2.0 * float(np.sum(np.log(np.diag(self.L22))))
+        self.logdet = logdet
 
     def _l11_solve(self, r: np.ndarray, transpose: bool) -> np.ndarray:
         R = r.reshape(-1, self.k1)
@@ -108,18 +166,17 @@ class BlockedLaplace:
     def _minus2logp(self, mu):
         return -2.0 * (self._const + _vdot(self._k, np.log(mu)) + _vdot(self._mk, np.log1p(-mu)))
 
-    def _factor(self, M, W) -> BlockedCholesky:
-        A = (M.T @ sp.diags(W) @ M + sp.identity(self.q)).tocsr()
-        t0 = self.terms[0]
-        return BlockedCholesky(A, t0.nlevels * t0.k, t0.k)
+    def factor(self, theta, W) -> BlockedCholesky:
+        """The factor of ``A`` at theta with Fisher weights W."""
+        return BlockedCholesky(TermBlocks(self.terms, self.layout, np.asarray(theta, float)), W)
 
     def pirls(self, theta, beta, tol: float = 1e-11, maxit: int = 60):
-        """Conditional modes at (theta, beta); returns (u, M = Z Lambda, factor)."""
+        """Conditional modes at (theta, beta); returns (u, eta, mu, factor)."""
         fam = self.family
-        M = z_lambda(self.terms, self.layout, theta)
+        B = TermBlocks(self.terms, self.layout, theta)
         eta_fixed = self.X @ beta + self.offset
         u = self.u.copy()
-        eta = eta_fixed + M @ u
+        eta = eta_fixed + B.times(u)
         mu = fam.linkinv(eta)
         pdev = self._minus2logp(mu) + _vdot(u, u)
         for _ in range(maxit):
@@ -127,12 +184,12 @@ class BlockedLaplace:
             var = fam.variance(mu)
             W = self.w * m1 * m1 / var
             s = self.w * (self.y - mu) * m1 / var
-            F = self._factor(M, W)
-            delta = F.solve(M.T @ s - u)
+            F = BlockedCholesky(B, W)
+            delta = F.solve(B.t_times(s) - u)
             step = 1.0
             for _half in range(30):
                 u_new = u + step * delta
-                eta_new = eta_fixed + M @ u_new
+                eta_new = eta_fixed + B.times(u_new)
                 mu_new = fam.linkinv(eta_new)
                 pdev_new = self._minus2logp(mu_new) + _vdot(u_new, u_new)
                 if pdev_new <= pdev + 1e-10 * abs(pdev):
@@ -145,8 +202,7 @@ class BlockedLaplace:
         self.u = u
         m1 = fam.mu_eta(eta)
         W = self.w * m1 * m1 / fam.variance(mu)
-        F = self._factor(M, W)
-        return u, eta, mu, F
+        return u, eta, mu, BlockedCholesky(B, W)
 
     def deviance(self, theta, beta) -> float:
         """Laplace deviance at (theta, beta)."""
