@@ -72,10 +72,6 @@ class DevianceFunction:
         theta, beta = self.split(x)
         return self.laplace.deviance_and_gradient(theta[0], beta)
 
-    def laplace_value_and_grad(self):
-        """The Laplace fast path's value-and-gradient, or None (used to start AGQ)."""
-        return self.laplace.deviance_and_gradient if self.scalar else None
-
     # ------------------------------------------------------------ at a point
     def modes(self, x: np.ndarray) -> np.ndarray:
         """Spherical conditional modes u at x (in lme4's order)."""

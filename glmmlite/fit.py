@@ -90,10 +90,9 @@ def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str
         x0 = np.concatenate([layout.start(), beta0])
     else:
         x0 = np.asarray(start, float)
-    if nAGQ > 1:
-        lap = minimize_deviance(None, x0, fun_and_grad=dev.laplace_value_and_grad()
-                                and (lambda x: dev.laplace.deviance_and_gradient(x[0], x[1:])))
-        opt = minimize_deviance(dev, lap.x)
+    if nAGQ > 1:  # start adaptive quadrature from the Laplace optimum
+        x0 = minimize_deviance(None, x0, fun_and_grad=lambda x: dev.laplace.deviance_and_gradient(x[0], x[1:])).x
+        opt = minimize_deviance(dev, x0)
     else:
         opt = minimize_deviance(dev, x0, fun_and_grad=dev.value_and_grad if dev.has_gradient else None)
     n_eval = opt.n_eval

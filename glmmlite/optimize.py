@@ -37,6 +37,7 @@ def minimize_deviance(
     fixed: dict[int, float] | None = None,
     gtol: float | None = None,
     maxiter: int = 500,
+    hessian: np.ndarray | None = None,
 ) -> OptResult:
     """Minimize ``fun`` from ``x0``, optionally holding some coordinates fixed.
 
@@ -48,6 +49,8 @@ def minimize_deviance(
     fixed : {index: value} coordinates held fixed (used by profiling)
     gtol : gradient tolerance (max-norm); defaults to 1e-6 with an analytic
         gradient and 1e-5 with finite differences
+    hessian : an approximate Hessian of the full vector (e.g. the fit's, when profiling);
+        its free block seeds BFGS instead of a finite-difference one
     """
     x0 = np.asarray(x0, float).copy()
     fixed = fixed or {}
@@ -79,7 +82,11 @@ def minimize_deviance(
     if free.size == 0:
         return OptResult(x0, float(fun(x0)), 1, True, "nothing to optimize")
     options = dict(gtol=tol, maxiter=maxiter, norm=np.inf)
-    if fun_and_grad is not None and free.size <= 40:
+    if hessian is not None:
+        h0 = _inverse_if_pd(np.asarray(hessian, float)[np.ix_(free, free)])
+        if h0 is not None:
+            options["hess_inv0"] = h0
+    elif fun_and_grad is not None and free.size <= 40:
         h0 = _initial_inverse_hessian(fg, x0[free])
         if h0 is not None:
             options["hess_inv0"] = h0
@@ -106,6 +113,11 @@ def _initial_inverse_hessian(fg, z0: np.ndarray, h: float = 1e-4) -> np.ndarray 
         e = np.zeros(k)
         e[j] = h
         H[:, j] = (fg(z0 + e)[1] - g0) / h
+    return _inverse_if_pd(H)
+
+
+def _inverse_if_pd(H: np.ndarray) -> np.ndarray | None:
+    """The symmetrized inverse of H if H is positive definite, else None."""
     H = 0.5 * (H + H.T)
     try:
         np.linalg.cholesky(H)

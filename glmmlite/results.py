@@ -388,7 +388,8 @@ class GlmerResult:
         dev = self._devfun
         if self._all_scalar():
             fg = dev.value_and_grad if dev.has_gradient else None
-            res = minimize_deviance(dev, z0, fun_and_grad=fg, fixed={index: value})
+            res = minimize_deviance(dev, z0, fun_and_grad=fg, fixed={index: value},
+                                    hessian=self.hessian if fg is not None else None, gtol=1e-4)
             z = res.x.copy()
             z[:self.ntheta] = np.abs(z[:self.ntheta])
             return res.fun, z

@@ -1,0 +1,246 @@
+"""Issue 6: wrong arguments to ``glmer`` and to the methods of a fitted model.
+
+Every check asserts the exception class (a :class:`glmmlite.GlmmliteError`, hence a
+``ValueError``) and that the message names the offending value or column, so a student
+can see what to change.  Formula and data checks are in ``test_input_errors.py``.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmmlite as gl
+from glmmlite.errors import ArgumentError, FamilyError, GlmmliteError, NewDataError
+
+
+@pytest.fixture(scope="module")
+def d() -> pd.DataFrame:
+    return gl.simulate_article_data(seed=1, stream="r")
+
+
+@pytest.fixture(scope="module")
+def m(d):
+    return gl.glmer("y ~ trt * sex + (1|id)", data=d, family="binomial")
+
+
+def check(exc, fn, *fragments) -> str:
+    """Call ``fn``; it must raise ``exc`` (a GlmmliteError) whose message contains every fragment."""
+    with pytest.raises(exc) as ei:
+        fn()
+    err = ei.value
+    assert type(err) is exc, f"expected exactly {exc.__name__}, got {type(err).__name__}"
+    assert isinstance(err, GlmmliteError) and isinstance(err, ValueError)
+    msg = str(err)
+    for frag in fragments:
+        assert frag in msg, f"{frag!r} not in message: {msg}"
+    return msg
+
+
+# ----------------------------------------------------------------------------- family and link
+def test_family_poisson(d):
+    msg = check(FamilyError, lambda: gl.glmer("y ~ trt + (1|id)", d, family="poisson"), "'poisson'")
+    assert "binomial" in msg
+
+
+def test_family_link_name_given_as_family(d):
+    check(FamilyError, lambda: gl.glmer("y ~ trt + (1|id)", d, family="probit"),
+          "'probit'", "gl.binomial(link='probit')")
+
+
+def test_unknown_link():
+    check(FamilyError, lambda: gl.binomial(link="log"), "'log'", "'logit'", "'probit'", "'cloglog'")
+
+
+def test_family_wrong_type(d):
+    check(FamilyError, lambda: gl.glmer("y ~ trt + (1|id)", d, family=3), "int")
+
+
+def test_family_as_class_not_instance(d):
+    check(FamilyError, lambda: gl.glmer("y ~ trt + (1|id)", d, family=gl.Binomial), "type")
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError, reason="family.py Binomial.__post_init__: `link not in dict` with an "
+                                       "unhashable link raises TypeError, not FamilyError")
+def test_link_unhashable():
+    check(FamilyError, lambda: gl.binomial(link=["logit"]), "['logit']")
+
+
+@pytest.mark.parametrize("family", ["binomial", " Binomial ", gl.binomial, gl.binomial("logit")])
+def test_family_spellings_accepted(d, family):
+    m = gl.glmer("y ~ trt + (1|id)", d, family=family)
+    assert m.family.link == "logit"
+
+
+# ----------------------------------------------------------------------------- nAGQ
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "2", True, None])
+def test_nagq_not_a_positive_whole_number(d, bad):
+    check(ArgumentError, lambda: gl.glmer("y ~ trt + (1|id)", d, nAGQ=bad), "nAGQ", repr(bad))
+
+
+def test_nagq_too_many_points(d):
+    check(ArgumentError, lambda: gl.glmer("y ~ trt + (1|id)", d, nAGQ=101), "nAGQ = 101")
+
+
+def test_nagq_with_vector_random_term(d):
+    check(ArgumentError, lambda: gl.glmer("y ~ trt + (day|id)", d, nAGQ=2),
+          "nAGQ = 2", "day | id", "nAGQ = 1")
+
+
+def test_nagq_with_two_random_terms(d):
+    check(ArgumentError, lambda: gl.glmer("y ~ trt + (1|id) + (1|day)", d, nAGQ=2),
+          "nAGQ = 2", "2 term(s)", "| id", "| day")
+
+
+# ----------------------------------------------------------------------------- predict
+def test_predict_newdata_missing_column(m):
+    nd = pd.DataFrame({"trt": ["treat"], "id": [1]})
+    check(NewDataError, lambda: m.predict(nd), "'sex'", "'trt', 'id'")
+
+
+def test_predict_newdata_misspelled_column(m):
+    nd = pd.DataFrame({"trt": ["treat"], "sexx": ["male"], "id": [1]})
+    check(NewDataError, lambda: m.predict(nd), "'sex'", "'sexx'")
+
+
+def test_predict_newdata_missing_grouping_column(m):
+    nd = pd.DataFrame({"trt": ["treat"], "sex": ["male"]})
+    check(NewDataError, lambda: m.predict(nd), "'id'")
+    # ... which is not needed at the population level
+    assert np.isfinite(m.predict(nd, re_form="~0")).all()
+
+
+def test_predict_newdata_unseen_group_level(m):
+    nd = pd.DataFrame({"trt": ["treat"], "sex": ["male"], "id": [9999]})
+    check(NewDataError, lambda: m.predict(nd), "'9999'", "'id'", "allow_new_levels=True")
+
+
+def test_predict_newdata_unseen_fixed_factor_level(m):
+    nd = pd.DataFrame({"trt": ["placebo"], "sex": ["male"], "id": [1]})
+    check(NewDataError, lambda: m.predict(nd), "'placebo'", "'trt'", "'control', 'treat'")
+
+
+def test_predict_newdata_wrong_case_level(m):
+    nd = pd.DataFrame({"trt": ["treat"], "sex": ["Male"], "id": [1]})
+    check(NewDataError, lambda: m.predict(nd), "'Male'", "'sex'", "'female', 'male'")
+
+
+def test_predict_allow_new_levels_is_population_level(m):
+    nd = pd.DataFrame({"trt": ["treat", "treat", "control"], "sex": ["male", "male", "female"],
+                       "id": [9999, 1, -5]})
+    both = m.predict(nd, allow_new_levels=True)
+    pop = m.predict(nd, re_form="~0")
+    # new levels 9999 and -5: random effect 0, i.e. exactly the population-level prediction
+    assert both.iloc[0] == pop.iloc[0] and both.iloc[2] == pop.iloc[2]
+    # a known level keeps its conditional mode
+    b1 = m.ranef()["id"].loc["1", "(Intercept)"]  # levels are strings, as R factor levels
+    assert both.iloc[1] == pytest.approx(pop.iloc[1] + b1, abs=1e-12)
+    assert b1 != 0
+    resp = m.predict(nd, type="response", allow_new_levels=True)
+    np.testing.assert_allclose(resp, 1 / (1 + np.exp(-both)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad", [[1, 2, 3], {"trt": ["treat"], "sex": ["male"], "id": [1]}])
+@pytest.mark.xfail(strict=True, raises=TypeError, reason="results.py GlmerResult.predict: the argument `type` shadows the "
+                                       "builtin, so `type(newdata).__name__` raises TypeError "
+                                       "('str' object is not callable) instead of NewDataError")
+def test_predict_newdata_not_a_dataframe(m, bad):
+    check(NewDataError, lambda: m.predict(bad), "DataFrame", type(bad).__name__)
+
+
+def test_predict_bad_type(m):
+    check(ArgumentError, lambda: m.predict(type="bogus"), "'bogus'", "'link'", "'response'")
+
+
+@pytest.mark.parametrize("bad", ["~(1|id)", "~ (1 | id)", "~1", 0, True])
+def test_predict_bad_re_form(m, bad):
+    check(ArgumentError, lambda: m.predict(re_form=bad), repr(bad), "'~0'")
+
+
+# ----------------------------------------------------------------------------- simulate
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "3", True, np.int64(0)])
+def test_simulate_bad_nsim(m, bad):
+    check(ArgumentError, lambda: m.simulate(nsim=bad, seed=1), "nsim", repr(bad))
+
+
+@pytest.mark.parametrize("bad", ["x", 1.5, [1, 2]])
+def test_simulate_bad_seed(m, bad):
+    check(ArgumentError, lambda: m.simulate(nsim=1, seed=bad), "seed", repr(bad))
+
+
+def test_simulate_good_arguments(m):
+    a = m.simulate(nsim=np.int64(2), seed=5)
+    b = m.simulate(nsim=2, seed=np.random.default_rng(5))
+    assert list(a.columns) == ["sim_1", "sim_2"]
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("bad", [0, 2.5])
+def test_bootstrap_bad_nsim(m, bad):
+    check(ArgumentError, lambda: gl.bootstrap(m, nsim=bad), "nsim", repr(bad))
+
+
+# ----------------------------------------------------------------------------- confint
+@pytest.mark.parametrize("bad", [1.5, 0, 1, -0.5, np.nan, True])
+def test_confint_bad_level(m, bad):
+    check(ArgumentError, lambda: m.confint(level=bad, method="Wald"), "level", repr(bad))
+
+
+def test_confint_level_not_a_number(m):
+    check(ArgumentError, lambda: m.confint(level="high", method="Wald"), "level", "'high'")
+
+
+def test_confint_unknown_parm_lists_valid_names(m):
+    msg = check(ArgumentError, lambda: m.confint(parm="nope", method="Wald"), "'nope'")
+    for name in m.param_names_sdcor():
+        assert repr(name) in msg
+
+
+def test_confint_unknown_parm_in_list(m):
+    check(ArgumentError, lambda: m.confint(parm=["trttreat", "trt"], method="Wald"), "'trt'", "'trttreat'")
+
+
+def test_confint_parm_index_out_of_range(m):
+    check(ArgumentError, lambda: m.confint(parm=17, method="Wald"), "17", "5 parameters")
+
+
+@pytest.mark.parametrize("bad", [[], True])
+def test_confint_parm_empty_or_bool(m, bad):
+    check(ArgumentError, lambda: m.confint(parm=bad, method="Wald"), "parm", "'trttreat'")
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError, reason="profile.py resolve_parm: a scalar float is passed to list() and "
+                                       "raises TypeError ('float' object is not iterable)")
+def test_confint_parm_float(m):
+    check(ArgumentError, lambda: m.confint(parm=1.5, method="Wald"), "1.5")
+
+
+@pytest.mark.parametrize("bad", ["bogus", "", None])
+def test_confint_bad_method(m, bad):
+    check(ArgumentError, lambda: m.confint(method=bad), repr(bad), "'profile'", "'Wald'", "'boot'")
+
+
+def test_profile_unknown_parm(m):
+    check(ArgumentError, lambda: m.profile(parm="nope"), "'nope'", "'sd_(Intercept)|id'")
+
+
+# ----------------------------------------------------------------------------- residuals, refit
+@pytest.mark.parametrize("bad", ["bogus", None, "Pearson"])
+def test_residuals_bad_type(m, bad):
+    check(ArgumentError, lambda: m.residuals(type=bad), repr(bad), "'deviance'", "'pearson'")
+
+
+def test_refit_wrong_length(m):
+    check(ArgumentError, lambda: m.refit(np.zeros(3)), "3500", "got 3")
+
+
+@pytest.mark.parametrize("bad", [2.0, "a"])
+@pytest.mark.xfail(strict=True, raises=ValueError, reason="results.py GlmerResult.refit: the new response is not checked; "
+                                       "y = 2 ends in a LinAlgError with LAPACK noise, strings in a bare "
+                                       "ValueError; should raise ResponseError naming the bad value")
+def test_refit_bad_response_values(m, bad):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        check(gl.ResponseError, lambda: m.refit(np.full(m.nobs, bad, dtype=object)), repr(bad).strip("'"))
