@@ -13,11 +13,12 @@ from .fit import glmer
 from .results import GlmerResult
 from .rstream import RStream, r_set_seed
 from .article import article_design, simulate_article_data
-from .anova import anova
+from .anova import AnovaTable, anova
 from .confint import confint
-from .profile import profile
-from .bootstrap import bootstrap
-from .plots import plot_simulated, simulated_proportions
+from .profile import Profile, ProfileWarning, profile
+from .bootstrap import BootResult, bootMer, bootstrap
+from .plots import plot_profile, plot_simulated, simulated_proportions
+from .progress import progress_iter
 from .modelframe import build_model_frame
 from .formula import parse_formula
 

@@ -39,6 +39,23 @@ from .formula import (
 
 __all__ = ["RandomTerm", "ResponseInfo", "ModelFrame", "build_model_frame"]
 
+def user_stacklevel() -> int:
+    """The ``stacklevel`` for ``warnings.warn`` that points at the user's line.
+
+    Counts the frames inside the glmmlite package above the caller, so a warning shows
+    the line of ``gl.glmer(...)`` (or ``build_model_frame(...)``) however deep it is raised.
+    """
+    import os
+    import sys
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    f = sys._getframe(1)
+    level = 1
+    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == pkg:
+        f = f.f_back
+        level += 1
+    return level
+
+
 # tolerance of R's qr() used by lme4 to find aliased fixed-effect columns
 RANK_TOL = 1e-7
 # R's binomial()$initialize warns when |y * n - round(y * n)| exceeds this
@@ -700,7 +717,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
         detail = ", ".join(f"{k!r} ({v})" for k, v in na_counts.items())
         warnings.warn(MissingValuesWarning(
             f"{n_dropped} of {n0} rows dropped because of missing values in {detail}"),
-            stacklevel=2)
+            stacklevel=user_stacklevel())
         frame = data.loc[keep]
         if w_arr is not None:
             w_arr = w_arr[keep]
@@ -736,7 +753,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
         warnings.warn(RankDeficiencyWarning(
             f"fixed-effect model matrix is rank deficient so dropping {k} column"
             f"{'s' if k > 1 else ''} / coefficient{'s' if k > 1 else ''}: "
-            f"{', '.join(dropped)}"), stacklevel=2)
+            f"{', '.join(dropped)}"), stacklevel=user_stacklevel())
 
     # ---- random effects (lme4's mkReTrms)
     terms: list[RandomTerm] = []

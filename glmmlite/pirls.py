@@ -99,8 +99,8 @@ class BlockedCholesky:
                 ra = slice(off[a - 1], off[a])
                 D = blocks.diag_blocks(a, W)
                 ka = terms[a].k
-                for j in range(terms[a].nlevels):
-                    A22[ra.start + j * ka:ra.start + (j + 1) * ka, ra.start + j * ka:ra.start + (j + 1) * ka] = D[j]
+                idx = ra.start + np.arange(terms[a].nlevels * ka).reshape(-1, ka)   # (levels, k)
+                A22[idx[:, :, None], idx[:, None, :]] = D
                 for b in range(1, a):
                     rb = slice(off[b - 1], off[b])
                     C = blocks.cross_block(a, b, W)

@@ -14,8 +14,13 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 PY="$ROOT/.venv/bin/python"
-if [ "${SKIP_INSTALL:-0}" != "1" ]; then
+# Install only when requirements.txt or pyproject.toml changed since the last install by this
+# script (a fresh clone always installs); SKIP_INSTALL=1 never installs.
+STAMP=.venv/.book-install-stamp
+WANT="$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
+if [ "${SKIP_INSTALL:-0}" != "1" ] && [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
     "$PY" -m pip install --disable-pip-version-check -q -r requirements.txt -e .
+    echo "$WANT" > "$STAMP"
 fi
 
 OUT="${BOOK_OUT:-$ROOT}"

@@ -11,14 +11,15 @@ from conftest import load_json
 from tolerances import LOGLIK_ABS
 
 import glmmlite as gl
+import tolerances as tol
 from glmmlite.anova import AnovaTable, anova
 from glmmlite.errors import ArgumentError
 
 # Chisq is a difference of two logLiks, each within LOGLIK_ABS: 2 * 2 * LOGLIK_ABS.
-CHISQ_ABS = 4 * LOGLIK_ABS  # TODO move to tolerances.py
+CHISQ_ABS = tol.CHISQ_ABS
 # p = P(chi2_1 > Chisq): d log p / d Chisq ~ -1/2, so a Chisq error of CHISQ_ABS moves p by
 # a relative 0.5 * CHISQ_ABS = 0.2%; allow 1%.
-P_REL = 0.01  # TODO move to tolerances.py
+P_REL = tol.P_REL
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from conftest import load_csv, load_json
 from tolerances import CI_IN_WIDTH, DEVIANCE_ABOVE_LME4
 
 import glmmlite as gl
+import tolerances as tol
 from glmmlite.bootstrap import BootResult, bootstrap, norm_inter
 from glmmlite.confint import confint, level_colnames
 from glmmlite.errors import ArgumentError, ConvergenceWarning
@@ -23,8 +24,8 @@ from glmmlite.profile import BackSpline, Profile, ProfileWarning, profile, resol
 # 0.01 * 2 * 1.96 = 0.039; we ask for half of that.  Deviance differences of
 # DEVIANCE_ABOVE_LME4 (1e-3) change zeta by 1e-3 / (2 |zeta|): < 0.002 beyond |zeta| = 0.25,
 # so near the estimate we compare zeta^2 (= the deviance difference) instead.
-ZETA_ABS = 0.02  # TODO move to tolerances.py
-ZETA2_ABS = 4 * DEVIANCE_ABOVE_LME4  # TODO move to tolerances.py: both fits may be 1e-3 off, twice each
+ZETA_ABS = tol.ZETA_ABS
+ZETA2_ABS = tol.ZETA2_ABS
 
 
 def _frame(block: dict) -> pd.DataFrame:

@@ -49,3 +49,17 @@ PRINTED_LAST_DIGITS = 1
 # The numbers themselves are compared with quantity-specific tolerances in
 # test_fit_reference.py; here each printed number must be the right quantity in its place.
 PRINTED_REL = 0.01
+
+# Profile (zeta) curves, read off our spline at lme4's focal values.  A CI end moves by
+# (width / (2 * 1.96)) * dzeta, so CI_IN_WIDTH (1% of the width) allows dzeta up to
+# 0.01 * 2 * 1.96 = 0.039; we ask for half of that.
+ZETA_ABS = 0.02
+# Near the estimate zeta is compared on the zeta^2 (deviance difference) scale: both fits
+# may be DEVIANCE_ABOVE_LME4 off, twice each.
+ZETA2_ABS = 4 * DEVIANCE_ABOVE_LME4
+
+# anova: Chisq is a difference of two logLiks, each within LOGLIK_ABS: 2 * 2 * LOGLIK_ABS.
+CHISQ_ABS = 4 * LOGLIK_ABS
+# p = P(chi2_1 > Chisq): d log p / d Chisq ~ -1/2, so a Chisq error of CHISQ_ABS moves p by
+# a relative 0.5 * CHISQ_ABS = 0.2%; allow 1%.
+P_REL = 0.01
