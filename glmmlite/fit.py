@@ -71,9 +71,27 @@ def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, off
     if nAGQ > 100:
         raise ArgumentError(f"nAGQ = {nAGQ} is more quadrature points than is useful; use at most 100 (25 is plenty)")
     frame = build_model_frame(formula, data, weights=weights, offset=offset)
+    if data_name is None:
+        data_name = _caller_name_of(data)
     result = fit_frame(frame, fam, int(nAGQ), data_name=data_name)
     result.weights_name = weights if isinstance(weights, str) else None
     return result
+
+
+def _caller_name_of(obj) -> str | None:
+    """The name the caller's caller gave ``obj`` (for the summary's ``Data:`` line, as R's call)."""
+    import inspect
+    frame = inspect.currentframe()
+    try:
+        caller = frame.f_back.f_back if frame is not None and frame.f_back is not None else None
+        if caller is None:
+            return None
+        for name, value in caller.f_locals.items():
+            if value is obj and name.isidentifier() and not name.startswith("_"):
+                return name
+        return None
+    finally:
+        del frame
 
 
 def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str | None = None,

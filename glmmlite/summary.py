@@ -1,8 +1,33 @@
 """``summary(m)``: the numbers of lme4's summary, printed in its layout."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
+
+_TOKEN = re.compile(r"\s*(`[^`]*`|%[^%]*%|\|\||[A-Za-z_.][A-Za-z0-9_.]*|\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+|\S)")
+_SPACED = {"~", "+", "-", "*", "|", "||", "==", "<", ">", "<=", ">="}
+
+
+def r_formula_text(formula: str) -> str:
+    """The formula spaced as R deparses it: ``y ~ trt * sex + (1 | id)``, ``a:b``, ``g1/g2``,
+    ``cbind(incidence, size - incidence)``."""
+    tokens = [m.group(1) for m in _TOKEN.finditer(formula)]
+    out: list[str] = []
+    prev = None
+    for tok in tokens:
+        unary = tok in ("-", "+") and (prev is None or prev in _SPACED or prev in ("(", ",", "~"))
+        if tok in _SPACED and not unary or tok.startswith("%"):
+            out.append(f" {tok} " if prev is not None else f"{tok} ")
+        elif tok == ",":
+            out.append(", ")
+        else:
+            if unary and prev is not None and prev not in ("(", ","):
+                out.append(" ")
+            out.append(tok)
+        prev = tok
+    return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
 class Summary:
@@ -23,7 +48,7 @@ class Summary:
     def _kwargs(self) -> dict:
         m = self.model
         return dict(
-            nAGQ=m.nAGQ, family="binomial", link=m.family.link, formula=m.formula,
+            nAGQ=m.nAGQ, family="binomial", link=m.family.link, formula=r_formula_text(m.formula),
             data_name=m.data_name, weights_name=m.weights_name, aic=m.aic, bic=m.bic, loglik=m.loglik, deviance=m.deviance,
             df_resid=m.df_resid, resid_quantiles=self.scaled_residuals.to_numpy(), varcorr=self.varcorr,
             nobs=m.nobs, ngroups=m.ngroups, coef_table=self.coefficients,
