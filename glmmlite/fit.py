@@ -75,6 +75,7 @@ def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, off
         data_name = _caller_name_of(data)
     result = fit_frame(frame, fam, int(nAGQ), data_name=data_name)
     result.weights_name = weights if isinstance(weights, str) else None
+    result.offset_argument = offset is not None
     return result
 
 

@@ -71,6 +71,7 @@ class GlmerResult:
         self.messages = list(messages)
         self.data_name = data_name
         self.weights_name: str | None = None
+        self.offset_argument = False     # True when glmer() was given offset= (not in the formula)
         self.deviance = float(deviance_value)
         self.formula = frame.formula
 
@@ -267,7 +268,7 @@ class GlmerResult:
             if not isinstance(newdata, pd.DataFrame):
                 raise NewDataError(f"newdata must be a pandas DataFrame, not {type(newdata).__name__}")
             X = fr.fixed_matrix(newdata)
-            eta = X @ self.beta + _offset_for(fr, newdata)
+            eta = X @ self.beta + _offset_for(fr, newdata, self.offset_argument)
             if use_re:
                 mats = fr.random_matrices(newdata, allow_new_levels=allow_new_levels)
                 for (codes, Xt), B in zip(mats, self.b):
@@ -450,8 +451,13 @@ def _parse_re_form(re_form) -> bool:
     )
 
 
-def _offset_for(frame: ModelFrame, newdata: pd.DataFrame) -> np.ndarray:
-    fn = getattr(frame, "offset_for", None)
-    if fn is not None:
-        return fn(newdata)
-    return np.zeros(len(newdata))
+def _offset_for(frame: ModelFrame, newdata: pd.DataFrame, offset_argument: bool = False) -> np.ndarray:
+    """The formula's ``offset(...)`` terms evaluated on ``newdata``."""
+    if offset_argument:
+        warnings.warn(
+            "the model was fitted with an offset= argument, which cannot be rebuilt for new data: "
+            "these predictions leave it out. Put the offset in the formula, e.g. "
+            "'y ~ x + offset(log_n) + (1|g)', to have it applied to new data.",
+            UserWarning, stacklevel=3,
+        )
+    return frame.new_offset(newdata)

@@ -63,3 +63,21 @@ CHISQ_ABS = 4 * LOGLIK_ABS
 # p = P(chi2_1 > Chisq): d log p / d Chisq ~ -1/2, so a Chisq error of CHISQ_ABS moves p by
 # a relative 0.5 * CHISQ_ABS = 0.2%; allow 1%.
 P_REL = 0.01
+
+# Monte-Carlo checks of simulate(): |simulated mean - expected| <= Z_MC standard errors, the
+# SE estimated from the i.i.d. simulations themselves (false alarm rate < 1e-6 per check).
+Z_MC = 5.0
+# Two computations of the same formula (e.g. residuals from their textbook definition on
+# our own linear predictor): rounding-level agreement.
+FORMULA_RTOL = 1e-10
+
+# Checks against independent brute-force computations (dense Z, Lambda, PIRLS to 1e-12):
+# glmmlite vs dense deviance at the same parameters; both run PIRLS to ~1e-11.
+DEV_ABS = 1e-6
+# 25-point adaptive quadrature vs the exact per-group integral (scipy quad), relative.
+AGQ_REL = 1e-6
+# Finite-difference gradient of the deviance at the optimum: lme4's check.conv.grad tolerance.
+GRAD_ABS = 2e-3
+# Conditional modes and variances vs the dense computation at the same parameters.
+DENSE_RTOL = 1e-6
+DENSE_ATOL = 1e-7
