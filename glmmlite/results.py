@@ -168,11 +168,16 @@ class GlmerResult:
         """Random-effect variances and SDs (R's ``VarCorr``), with correlations for vector terms."""
         rows = []
         maxk = max(t.k for t in self.frame.random)
+        seen: dict[str, int] = {}
         for term, T in zip(self.frame.random, self.layout.factors(self.theta)):
+            # R's make.unique: a second term on the same factor, as from (x || g), is "g.1"
+            n_before = seen.get(term.group, 0)
+            seen[term.group] = n_before + 1
+            label = term.group if n_before == 0 else f"{term.group}.{n_before}"
             S = T @ T.T
             sd = np.sqrt(np.diag(S))
             for r in range(term.k):
-                row = {"Groups": term.group, "Name": term.names[r], "Variance": S[r, r], "Std.Dev.": sd[r]}
+                row = {"Groups": label, "Name": term.names[r], "Variance": S[r, r], "Std.Dev.": sd[r]}
                 if maxk > 1:
                     for c in range(maxk - 1):
                         key = "Corr" if c == 0 else f"Corr.{c + 1}"
