@@ -1,6 +1,6 @@
 """Progress bars for long operations (profiles, bootstraps, simulation studies).
 
-A thin wrapper over :mod:`tqdm.auto`, which draws a widget in Jupyter notebooks
+A thin wrapper over :mod:`tqdm`, which draws a widget in Jupyter notebooks (with ipywidgets)
 and a text bar in terminals.  Every long operation in glmmlite takes a
 ``progress`` argument that is passed to :func:`progress_iter` as ``enabled``:
 
@@ -17,6 +17,27 @@ T = TypeVar("T")
 
 #: Seconds after which an automatic (``enabled=None``) bar appears.
 AUTO_DELAY = 2.0
+
+
+def _tqdm_class():
+    """tqdm's notebook widget when ipywidgets is there to draw it, else the text bar.
+
+    (``tqdm.auto`` warns "IProgress not found" in a notebook without ipywidgets.)
+    """
+    try:
+        from IPython import get_ipython
+        in_notebook = get_ipython() is not None and "IPKernelApp" in get_ipython().config
+    except Exception:  # IPython missing or not running
+        in_notebook = False
+    if in_notebook:
+        try:
+            import ipywidgets  # noqa: F401
+            from tqdm.notebook import tqdm
+            return tqdm
+        except ImportError:
+            pass
+    from tqdm.std import tqdm
+    return tqdm
 
 
 def progress_iter(
@@ -59,7 +80,7 @@ def progress_iter(
     """
     if enabled is False:
         return iter(iterable)
-    from tqdm.auto import tqdm
+    tqdm = _tqdm_class()
 
     if total is None:
         try:
@@ -102,7 +123,7 @@ class ProgressBar:
                  enabled: bool | None = None, unit: str = "it") -> None:
         self._bar = None
         if enabled is not False:
-            from tqdm.auto import tqdm
+            tqdm = _tqdm_class()
 
             auto = enabled is None
             self._bar = tqdm(total=total, desc=desc, unit=unit,

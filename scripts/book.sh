@@ -16,11 +16,13 @@ fi
 PY="$ROOT/.venv/bin/python"
 # Install only when requirements.txt or pyproject.toml changed since the last install by this
 # script (a fresh clone always installs); SKIP_INSTALL=1 never installs.
-STAMP=.venv/.book-install-stamp
-WANT="$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
-if [ "${SKIP_INSTALL:-0}" != "1" ] && [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
-    "$PY" -m pip install --disable-pip-version-check -q -r requirements.txt -e .
-    echo "$WANT" > "$STAMP"
+if [ "${SKIP_INSTALL:-0}" != "1" ]; then
+    STAMP=.venv/.book-install-stamp
+    WANT="$(cat requirements.txt pyproject.toml | sha256sum | cut -d' ' -f1)"
+    if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; then
+        "$PY" -m pip install --disable-pip-version-check -q -r requirements.txt -e .
+        echo "$WANT" > "$STAMP"
+    fi
 fi
 
 OUT="${BOOK_OUT:-$ROOT}"

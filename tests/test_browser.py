@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from _book_common import BOOK, ROOT, chapter_title, chapters
+from test_book import BOOK, ROOT, chapter_title, chapters
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
@@ -40,7 +40,8 @@ FIGURES = {
     "12-exercises-cbpp": 1,
 }
 # console noise known to be harmless (see shared notes): thebe script added twice, favicon 404
-TOLERATED_CONSOLE = ("THEBE_JS_URL", "favicon", "theme", "ERR_FILE_NOT_FOUND")
+TOLERATED_CONSOLE = ("THEBE_JS_URL", "favicon", "theme",
+                     "Failed to load resource")  # failed loads are checked by URL below
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -102,9 +103,16 @@ def _page_html(html_dir: Path, chapter: Path) -> Path:
 
 
 def test_every_chapter_page_exists(html_dir):
+    import nbformat
+
     assert (html_dir / "index.html").is_file()
     for ch in CHAPTERS:
         assert _page_html(html_dir, ch).is_file(), ch.stem
+        # the .ipynb a reader downloads is a valid, executed notebook with a Python kernel
+        nb = nbformat.read(html_dir / "_sources" / "book" / f"{ch.stem}.ipynb", as_version=4)
+        nbformat.validate(nb)
+        assert nb.metadata["kernelspec"]["language"] == "python"
+        assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), ch.stem
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=[c.stem for c in CHAPTERS])
@@ -115,7 +123,9 @@ def test_chapter_page(browser, html_dir, chapter):
             if not any(t in str(e) for t in TOLERATED_CONSOLE) else None)
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
             if m.type == "error" and not any(t in m.text for t in TOLERATED_CONSOLE) else None)
-    remote = []
+    remote, failed = [], []
+    page.on("requestfailed", lambda r: failed.append(r.url)
+            if not r.url.endswith("favicon.ico") else None)
     page.on("request", lambda r: remote.append(r.url) if r.url.startswith(("http:", "https:")) else None)
     path = _page_html(html_dir, chapter)
     page.goto(path.as_uri(), wait_until="load")
@@ -166,5 +176,6 @@ def test_chapter_page(browser, html_dir, chapter):
     assert page.locator(".launch-buttons, a[href*='binder'], a[href*='colab']").count() == 0
 
     assert not remote, f"the page loads remote resources (must work offline): {remote}"
+    assert not failed, f"resources that failed to load: {failed}"
     assert not problems, problems
     page.close()

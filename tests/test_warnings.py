@@ -181,3 +181,22 @@ def test_fit_warnings_point_at_the_users_line(no_between_group):
     _, rec = fit_recording("y ~ x + (1|g)", no_between_group)
     (w,) = only(rec, SingularFitWarning)
     assert w.filename == __file__
+
+
+SEPARATED_LEVEL = pd.DataFrame({   # found by tests/test_hypothesis.py: level 'hi' has only 0s
+    "y": [1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 0, 0],
+    "x": [-0.757, 0.593, -1.392, 1.085, -0.186, 0.676, 1.065, 1.923, 0.213, 0.694, -0.848, -1.362,
+          2.391, -3.163, 0.061],
+    "a": ["lo", "mid", "lo", "lo", "hi", "lo", "lo", "lo", "lo", "mid", "mid", "hi", "hi", "lo", "lo"],
+    "g": [1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 3, 4, 4, 4],
+})
+
+
+@pytest.mark.xfail(strict=True, raises=np.linalg.LinAlgError,
+                   reason="fit.py fit_frame -> deviance.py vcov_rx: np.linalg.inv of a singular Schur "
+                          "complement raises LinAlgError('Singular matrix') when the Hessian is not PD "
+                          "and a factor level is separated")
+def test_separated_level_fits_with_a_warning():
+    m, rec = fit_recording("y ~ x + a + (1|g)", SEPARATED_LEVEL)
+    only(rec, SeparationWarning)
+    assert np.all(np.isfinite(m.beta))
