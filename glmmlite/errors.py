@@ -63,3 +63,20 @@ class RankDeficiencyWarning(GlmmliteWarning):
 
 class SeparationWarning(GlmmliteWarning):
     """Huge coefficients: the data may be (quasi-)completely separated."""
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` for ``warnings.warn`` that points at the user's line.
+
+    Counts the frames inside the glmmlite package above the caller, so a warning shows
+    the line of ``gl.glmer(...)`` however deep inside the package it is raised.
+    """
+    import os
+    import sys
+    pkg = os.path.dirname(os.path.abspath(__file__))
+    f = sys._getframe(1)
+    level = 1
+    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == pkg:
+        f = f.f_back
+        level += 1
+    return level

@@ -89,7 +89,7 @@ class Binomial:
     link: str = "logit"
 
     def __post_init__(self) -> None:
-        if self.link not in _LINK_FUNS:
+        if not isinstance(self.link, str) or self.link not in _LINK_FUNS:
             raise FamilyError(
                 f"unknown link {self.link!r} for the binomial family; "
                 f"use one of {', '.join(repr(k) for k in LINKS)}"

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .deviance import DevianceFunction
-from .errors import ArgumentError, ConvergenceWarning, SeparationWarning, SingularFitWarning
+from .errors import ArgumentError, ConvergenceWarning, SeparationWarning, SingularFitWarning, user_stacklevel
 from .family import Binomial, as_family
 from .glm import glm_irls
 from .hessian import hessian_from_gradient, hessian_from_values
@@ -142,10 +142,17 @@ def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str
     singular = bool(np.any(theta[diag] < SINGULAR_TOL))
     vcov_beta, vcov_note = _vcov_from_hessian(H, dev.ntheta)
     if vcov_beta is None:
-        vcov_beta = dev.vcov_rx(x)
+        try:
+            vcov_beta = dev.vcov_rx(x)
+        except np.linalg.LinAlgError:
+            vcov_beta = np.full((dev.p, dev.p), np.nan)
+            vcov_note = ("the fixed effects' standard errors cannot be computed (the information matrix is "
+                         "singular): some coefficient is not identified by these data, typically because a "
+                         "factor level has only 0s or only 1s. Check a table of the response by each factor.")
         messages.append(vcov_note)
     if check:
-        messages += _check_convergence(opt.converged, grad, H, singular)
+        names = [f"theta[{i + 1}]" for i in range(dev.ntheta)] + list(frame.fixef_names)
+        messages += _check_convergence(opt.converged, grad, H, singular, names)
     result = GlmerResult(
         frame=frame, family=family, nAGQ=nAGQ, x=x, deviance_value=fval, u=u, hessian=H,
         gradient=grad, vcov_beta=vcov_beta, devfun=dev, n_eval=n_eval, converged=opt.converged,
@@ -176,10 +183,18 @@ def _vcov_from_hessian(H: np.ndarray, ntheta: int):
                           "come from the final PIRLS step instead (lme4's use.hessian = FALSE)")
 
 
-def _check_convergence(converged: bool, grad: np.ndarray, H: np.ndarray, singular: bool) -> list[str]:
+def _check_convergence(converged: bool, grad: np.ndarray, H: np.ndarray, singular: bool,
+                       names: list[str] | None = None) -> list[str]:
     """lme4's checkConv: scaled gradient and Hessian eigenvalues (skipped for singular fits)."""
     msgs = []
+    names = names or [f"parameter {i + 1}" for i in range(len(grad))]
     if singular:
+        if not converged and np.max(np.abs(grad), initial=0.0) > GRAD_TOL:
+            worst = int(np.argmax(np.abs(grad)))
+            msgs.append(
+                f"Model failed to converge: the optimizer stopped with a gradient of {grad[worst]:.3g} for "
+                f"{names[worst]}. Try centring and scaling numeric predictors, or a simpler model."
+            )
         return msgs
     try:
         R = np.linalg.cholesky(H)
@@ -190,7 +205,7 @@ def _check_convergence(converged: bool, grad: np.ndarray, H: np.ndarray, singula
     worst = int(np.argmax(crit))
     if crit[worst] > GRAD_TOL:
         msgs.append(
-            f"Model failed to converge with max|grad| = {crit[worst]:.6g} (tol = {GRAD_TOL}, component {worst + 1}). "
+            f"Model failed to converge with max|grad| = {crit[worst]:.6g} (tol = {GRAD_TOL}, for {names[worst]}). "
             "The optimizer stopped where the deviance still slopes: try rescaling numeric predictors "
             "(centre and scale them), simplifying the random effects, or check the data for separation."
         )
@@ -211,10 +226,10 @@ def _emit_warnings(result, singular: bool, messages: list[str]) -> None:
             "structure is more than these data can support. The fixed effects are still valid; "
             "consider removing the term with zero variance or comparing with a simpler model "
             "(lme4: see help('isSingular')).",
-            SingularFitWarning, stacklevel=3,
+            SingularFitWarning, stacklevel=user_stacklevel(),
         )
     for msg in messages:
-        warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+        warnings.warn(msg, ConvergenceWarning, stacklevel=user_stacklevel())
     beta = result.beta
     if result.family.link == "logit" and np.any(np.abs(beta) > 15):
         big = [n for n, b in zip(result.frame.fixef_names, beta) if abs(b) > 15]
@@ -223,5 +238,5 @@ def _emit_warnings(result, singular: bool, messages: list[str]) -> None:
             "completely or quasi-completely separated by these predictors (e.g. all 1s in one group), so "
             "their estimates and standard errors are not trustworthy. Check a table of the response by "
             "these predictors.",
-            SeparationWarning, stacklevel=3,
+            SeparationWarning, stacklevel=user_stacklevel(),
         )

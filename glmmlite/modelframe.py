@@ -28,6 +28,7 @@ import pandas as pd
 from .contrasts import (
     FactorInfo, VarCoding, column_kind, design_columns, factorize, r_label, recode, term_codes,
 )
+from .errors import user_stacklevel  # noqa: F401  (re-exported)
 from .errors import (
     ArgumentError, DataError, MissingValuesWarning, NewDataError,
     RankDeficiencyWarning, ResponseError,
@@ -38,23 +39,6 @@ from .formula import (
 )
 
 __all__ = ["RandomTerm", "ResponseInfo", "ModelFrame", "build_model_frame"]
-
-def user_stacklevel() -> int:
-    """The ``stacklevel`` for ``warnings.warn`` that points at the user's line.
-
-    Counts the frames inside the glmmlite package above the caller, so a warning shows
-    the line of ``gl.glmer(...)`` (or ``build_model_frame(...)``) however deep it is raised.
-    """
-    import os
-    import sys
-    pkg = os.path.dirname(os.path.abspath(__file__))
-    f = sys._getframe(1)
-    level = 1
-    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == pkg:
-        f = f.f_back
-        level += 1
-    return level
-
 
 # tolerance of R's qr() used by lme4 to find aliased fixed-effect columns
 RANK_TOL = 1e-7

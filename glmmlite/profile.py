@@ -98,7 +98,10 @@ def resolve_parm(parm: Any, names: Sequence[str], n_var: int) -> list[int]:
     n = len(names)
     if parm is None:
         return list(range(n))
-    items = [parm] if isinstance(parm, (str, int, np.integer)) else list(parm)
+    if isinstance(parm, (str, int, np.integer)) or not isinstance(parm, (list, tuple, np.ndarray, pd.Index, pd.Series)):
+        items = [parm]     # a scalar (even a float: reported below as neither a name nor an index)
+    else:
+        items = list(parm)
     if len(items) == 0:
         raise ArgumentError("parm is empty; " + _valid_parm_text(names))
     out: set[int] = set()
@@ -123,7 +126,8 @@ def resolve_parm(parm: Any, names: Sequence[str], n_var: int) -> list[int]:
                 raise ArgumentError(f"unknown parameter {it!r} in parm; " + _valid_parm_text(names))
         else:
             raise ArgumentError(
-                f"parm entries must be names or integer indices, not {type(it).__name__}; " + _valid_parm_text(names)
+                f"parm entries must be names or integer indices, not {it!r} ({type(it).__name__}); "
+                + _valid_parm_text(names)
             )
     return sorted(out)
 

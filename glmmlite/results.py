@@ -2,6 +2,7 @@
 ``profile`` need."""
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import warnings
 from typing import Any
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .errors import ArgumentError, NewDataError
+from .errors import ArgumentError, NewDataError, ResponseError
 from .family import Binomial
 from .modelframe import ModelFrame
 from .remat import (b_from_u, sdcor_bounds, sdcor_names, sdcor_to_theta, theta_names, theta_to_sdcor,
@@ -264,6 +265,8 @@ class GlmerResult:
         """
         if type not in ("link", "response"):
             raise ArgumentError(f"type must be 'link' or 'response', not {type!r}")
+        if not isinstance(allow_new_levels, (bool, np.bool_)):
+            raise ArgumentError(f"allow_new_levels must be True or False, not {allow_new_levels!r}")
         use_re = _parse_re_form(re_form)
         fr = self.frame
         if newdata is None:
@@ -271,7 +274,7 @@ class GlmerResult:
             index = fr.data.index
         else:
             if not isinstance(newdata, pd.DataFrame):
-                raise NewDataError(f"newdata must be a pandas DataFrame, not {type(newdata).__name__}")
+                raise NewDataError(f"newdata must be a pandas DataFrame, not {builtins.type(newdata).__name__}")
             X = fr.fixed_matrix(newdata)
             eta = X @ self.beta + _offset_for(fr, newdata, self.offset_argument)
             if use_re:
@@ -305,6 +308,8 @@ class GlmerResult:
         the number of successes for ``cbind`` responses.
         """
         nsim = _check_nsim(nsim)
+        if not isinstance(use_u, (bool, np.bool_)):
+            raise ArgumentError(f"use_u must be True or False, not {use_u!r}")
         rng = _rng(seed)
         fr, fam = self.frame, self.family
         eta_fixed = fr.X @ self.beta + fr.offset
@@ -344,11 +349,32 @@ class GlmerResult:
         kind = fr.response.kind
         if kind == "factor":
             levels = list(fr.response.levels)
-            yy = (pd.Categorical(y, categories=levels).codes == 1).astype(float)
-        elif kind == "cbind":
-            yy = np.where(fr.weights > 0, y.astype(float) / np.where(fr.weights > 0, fr.weights, 1.0), 0.0)
+            bad = sorted({str(v) for v in pd.unique(pd.Series(y).dropna()) if str(v) not in map(str, levels)})
+            if bad or pd.isna(pd.Series(y)).any():
+                raise ResponseError(
+                    f"refit: the new response must take the levels {levels} of {fr.response.name!r}; "
+                    f"got {bad[:5] if bad else 'missing values'}")
+            yy = (pd.Categorical(pd.Series(y).astype(str), categories=[str(v) for v in levels]).codes == 1).astype(float)
         else:
-            yy = y.astype(float)
+            try:
+                yy = np.asarray(y, dtype=float)
+            except (TypeError, ValueError):
+                raise ResponseError(f"refit: the new response must be numeric for a {kind} response; "
+                                    f"got values such as {list(pd.unique(pd.Series(y)))[:3]}") from None
+            if kind == "cbind":
+                trials = fr.weights
+                bad = ~np.isfinite(yy) | (yy < 0) | (yy > trials) | (yy != np.round(yy))
+                what = "whole numbers of successes between 0 and the number of trials"
+                yy = np.where(trials > 0, yy / np.where(trials > 0, trials, 1.0), 0.0)
+            elif kind == "proportion":
+                bad = ~np.isfinite(yy) | (yy < 0) | (yy > 1)
+                what = "proportions between 0 and 1"
+            else:
+                bad = ~np.isin(yy, (0.0, 1.0))
+                what = "0 or 1"
+            if np.any(bad):
+                raise ResponseError(f"refit: the new response must be {what}; got "
+                                    f"{list(pd.unique(np.asarray(y)[bad]))[:5]}")
         new = dataclasses.replace(fr, y=yy)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

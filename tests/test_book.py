@@ -60,7 +60,7 @@ def test_toc_lists_every_chapter():
     listed = {ROOT / f"{name}.md" for name in toc_files()}
     on_disk = set(BOOK.glob("*.md"))
     assert on_disk == listed, f"not in _toc.yml: {sorted(on_disk - listed)}; missing: {sorted(listed - on_disk)}"
-    assert len(CHAPTERS) == 12
+    assert len(CHAPTERS) == 13
     for i, path in enumerate(CHAPTERS, start=1):
         assert chapter_title(path).startswith(f"{i}. "), path.name
 

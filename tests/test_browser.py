@@ -38,6 +38,7 @@ FIGURES = {
     "10-how-the-fit-works": 1,
     "11-checked-against-r": 0,
     "12-exercises-cbpp": 1,
+    "13-common-mistakes": 0,
 }
 # console noise known to be harmless (see shared notes): thebe script added twice, favicon 404
 TOLERATED_CONSOLE = ("THEBE_JS_URL", "favicon", "theme",

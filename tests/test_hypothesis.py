@@ -41,6 +41,7 @@ from hypothesis import HealthCheck, assume, given, note, reject, settings
 from hypothesis import strategies as st
 
 import glmmlite as gl
+import tolerances as tol
 from glmmlite.errors import (
     ConvergenceWarning, DataError, FormulaError, GlmmliteError, GlmmliteWarning, SeparationWarning,
 )
@@ -61,7 +62,7 @@ PROFILE = settings.get_profile(PROFILE_NAME)
 # Re-fitting the same data in another row order or with other level labels changes only the
 # order of floating-point sums, so the optimum moves by rounding noise only; it is judged
 # against the optimizer's stopping rule, not against lme4's.
-DEVIANCE_SAME = 1e-6          # TODO move to tolerances.py: BFGS stops at |grad| < 1e-6
+DEVIANCE_SAME = tol.DEVIANCE_SAME
 FIXEF_SAME_IN_SE = FIXEF_IN_SE
 THETA_SAME = SD_ABS
 
@@ -156,19 +157,6 @@ def models(draw, hostile: bool = True, slow: tuple[str, ...] = tuple(f for f, _ 
     return formula, d, kw
 
 
-def _known_vcov_rx_bug(exc: BaseException) -> bool:
-    """KNOWN BUG, reported: a factor level with all 0s (or all 1s) and a non-PD Hessian makes
-    ``DevianceFunction.vcov_rx`` invert a singular matrix (LinAlgError from ``gl.glmer``).
-    Pinned by tests/test_warnings.py::test_separated_level_fits_with_a_warning (strict xfail);
-    remove this escape hatch when that test passes."""
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_name == "vcov_rx":
-            return isinstance(exc, np.linalg.LinAlgError)
-        tb = tb.tb_next
-    return False
-
-
 def fit_checked(formula: str, d: pd.DataFrame, **kw):
     """Fit, asserting that only glmmlite errors and warnings come out; None if it raised."""
     with warnings.catch_warnings(record=True) as rec:
@@ -178,10 +166,6 @@ def fit_checked(formula: str, d: pd.DataFrame, **kw):
         except GlmmliteError as e:
             note(f"raised {type(e).__name__}: {e}")
             m = None
-        except np.linalg.LinAlgError as e:
-            if not _known_vcov_rx_bug(e):
-                raise
-            reject()
     bad = [w for w in rec if not issubclass(w.category, GlmmliteWarning)]
     assert not bad, "non-glmmlite warnings: " + "; ".join(
         f"{w.category.__name__} at {w.filename}:{w.lineno}: {w.message}" for w in bad)
