@@ -132,10 +132,13 @@ def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str
     # Hessian of the deviance in (theta, beta) -> standard errors (lme4 1.1-31)
     if dev.has_gradient:
         fval, grad = dev.value_and_grad(x)
-        H = hessian_from_gradient(lambda z: dev.value_and_grad(z)[1], x)
+        u = dev.laplace.u.copy()
+        # forward differences suffice: this Hessian serves the convergence checks, profile
+        # starts and the fallback SEs (lme4's own SEs come from lme4_vcov)
+        H = hessian_from_gradient(lambda z: dev.value_and_grad(z)[1], x, g0=grad)
     else:
         grad, H = hessian_from_values(dev, x)
-    u = dev.modes(x)  # leaves the objective's state at the optimum
+        u = dev.modes(x)
 
     messages = []
     theta = x[:dev.ntheta]

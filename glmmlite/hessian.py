@@ -6,15 +6,20 @@ from typing import Callable
 import numpy as np
 
 
-def hessian_from_gradient(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float = 1e-4) -> np.ndarray:
-    """Central differences of an analytic gradient, symmetrized."""
+def hessian_from_gradient(grad: Callable[[np.ndarray], np.ndarray], x: np.ndarray, h: float = 1e-4,
+                          g0: np.ndarray | None = None) -> np.ndarray:
+    """Differences of an analytic gradient, symmetrized: forward differences from ``g0``
+    (the gradient at x) when it is given, central differences otherwise."""
     x = np.asarray(x, float)
     k = x.size
     H = np.empty((k, k))
     for j in range(k):
         e = np.zeros(k)
         e[j] = h
-        H[:, j] = (grad(x + e) - grad(x - e)) / (2.0 * h)
+        if g0 is not None:
+            H[:, j] = (grad(x + e) - g0) / h
+        else:
+            H[:, j] = (grad(x + e) - grad(x - e)) / (2.0 * h)
     return 0.5 * (H + H.T)
 
 

@@ -112,10 +112,13 @@ class ScalarLaplace:
         if theta == 0.0:
             u[:] = 0.0
             self.u = u
+            mu = fam.linkinv(eta_fixed)
+            self._final = (eta_fixed, mu, self._minus2logp(mu))
             return u
         eta = self._eta(eta_fixed, theta, u)
         mu = fam.linkinv(eta)
-        pdev = self._minus2logp(mu) + _vdot(u, u)
+        m2lp = self._minus2logp(mu)
+        pdev = m2lp + _vdot(u, u)
         for _ in range(maxit):
             self.n_pirls += 1
             W, s = self._moments(eta, mu)
@@ -131,16 +134,18 @@ class ScalarLaplace:
                 u_new = u + step * delta
                 eta_new = self._eta(eta_fixed, theta, u_new)
                 mu_new = fam.linkinv(eta_new)
-                pdev_new = self._minus2logp(mu_new) + _vdot(u_new, u_new)
+                m2lp_new = self._minus2logp(mu_new)
+                pdev_new = m2lp_new + _vdot(u_new, u_new)
                 if pdev_new <= pdev + 1e-10 * abs(pdev):
                     break
                 step *= 0.5
-            u, eta, mu = u_new, eta_new, mu_new
+            u, eta, mu, m2lp = u_new, eta_new, mu_new, m2lp_new
             dp = pdev - pdev_new
             pdev = pdev_new
             if np.max(np.abs(step * delta)) < tol and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
                 break
         self.u = u
+        self._final = (eta, mu, m2lp)   # reused by deviance_and_gradient
         return u
 
     # ------------------------------------------------------------ deviance
@@ -159,13 +164,12 @@ class ScalarLaplace:
         theta = float(theta)
         beta = np.asarray(beta, float)
         u = self.pirls(theta, beta)
-        eta = self._eta(self.X @ beta + self.offset, theta, u)
-        mu = fam.linkinv(eta)
+        eta, mu, m2lp = self._final
         W, s = self._moments(eta, mu)
         S = self._gsum(W * self.z2) if not self.ones_z else self._gsum(W)
         t2 = theta * theta
         ld = 1.0 + t2 * S
-        dev = float(np.sum(np.log(ld)) + _vdot(u, u) + self._minus2logp(mu))
+        dev = float(np.sum(np.log(ld)) + _vdot(u, u) + m2lp)
         self.last = dict(theta=theta, beta=beta, u=u.copy(), eta=eta, mu=mu, S=S, W=W)
         if not gradient:
             return dev, None
