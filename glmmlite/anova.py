@@ -65,104 +65,15 @@ class AnovaTable:
         return self.table.copy()
 
     def __str__(self) -> str:
-        try:
-            from .printing import format_anova  # the R-style printer, when available
-        except ImportError:
-            format_anova = None
-        if format_anova is not None:
-            try:
-                return format_anova(self)
-            except Exception:  # fall back to our own layout
-                pass
-        return "\n".join(self.heading + _format_table(self.table))
+        from .printing import format_anova
+        return format_anova(self)
 
     def __repr__(self) -> str:
         return self.__str__()
 
     def _repr_html_(self) -> str:
-        esc = lambda s: s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # noqa: E731
-        head = "<br>".join(esc(h) for h in self.heading)
-        shown = self.table.copy()
-        p = shown["Pr(>Chisq)"]
-        shown["Pr(>Chisq)"] = [_format_pval(v) if not math.isnan(v) else "" for v in p]
-        shown[""] = [_stars(v) for v in p]
-        html = shown.to_html(na_rep="", float_format=lambda v: f"{v:.6g}", border=0)
-        return f'<div class="glmmlite-anova"><p style="font-family:monospace">{head}</p>{html}</div>'
-
-
-# --------------------------------------------------------------- R-like printing
-def _r_decimals(values: Sequence[float], digits: int) -> int:
-    """Decimals R's ``format(x, digits=digits)`` uses for a numeric column."""
-    decs = 0
-    for v in values:
-        if v is None or not math.isfinite(v) or v == 0:
-            continue
-        e = math.floor(math.log10(abs(v)))
-        full = round(v, digits - 1 - e)
-        e2 = math.floor(math.log10(abs(full))) if full != 0 else e
-        need = digits
-        for s in range(1, digits + 1):
-            if round(full, s - 1 - e2) == full:
-                need = s
-                break
-        decs = max(decs, need - 1 - e2)
-    return decs
-
-
-def _format_pval(p: float, digits: int = 2) -> str:
-    """R's ``format.pval(p, digits = 2)`` with ``eps = .Machine$double.eps``."""
-    eps = np.finfo(float).eps
-    if p < eps:
-        return f"< {eps:.2g}"
-    if p >= 1e-4:
-        s = f"{p:.{digits}g}"
-        return s
-    s = f"{p:.{digits - 1}e}"  # e.g. 3.0e-15 -> R prints 3e-15
-    mant, exp = s.split("e")
-    if "." in mant:
-        mant = mant.rstrip("0").rstrip(".")
-    e = int(exp)
-    return f"{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
-
-
-def _stars(p: float) -> str:
-    if p is None or math.isnan(p):
-        return ""
-    for cut, s in ((0.001, "***"), (0.01, "**"), (0.05, "*"), (0.1, ".")):
-        if p < cut:
-            return s
-    return " "
-
-
-def _format_table(tab: pd.DataFrame) -> list[str]:
-    cols: list[tuple[str, list[str]]] = []
-    for c in tab.columns:
-        v = tab[c].to_numpy(float)
-        if c == "Pr(>Chisq)":
-            cells = ["" if math.isnan(x) else _format_pval(x) for x in v]
-        elif c in ("npar", "Df"):
-            cells = ["" if math.isnan(x) else str(int(round(x))) for x in v]
-        else:
-            d = _r_decimals([x for x in v if not math.isnan(x)], 5)
-            cells = ["" if math.isnan(x) else f"{x:.{d}f}" for x in v]
-        cols.append((c, cells))
-    stars = [_stars(x) for x in tab["Pr(>Chisq)"].to_numpy(float)]
-    has_stars = any(s.strip() for s in stars)
-    if has_stars:
-        cols.append(("", stars))
-    rn = [str(i) for i in tab.index]
-    wr = max(len(s) for s in rn)
-    widths = [max(len(h), *(len(s) for s in cells)) for h, cells in cols]
-    lines = [" " * wr + "".join(" " + (h.rjust(w) if h else " " * w) for (h, _), w in zip(cols, widths))]
-    for r, name in enumerate(rn):
-        parts = []
-        for (h, cells), w in zip(cols, widths):
-            parts.append(" " + (cells[r].ljust(w) if h == "" else cells[r].rjust(w)))
-        lines.append(name.ljust(wr) + "".join(parts))
-    if has_stars:
-        lines += ["---", "Signif. codes:  0 \u2018***\u2019 0.001 \u2018**\u2019 0.01 \u2018*\u2019 0.05 "
-                  "\u2018.\u2019 0.1 \u2018 \u2019 1"]
-    return lines
+        from .printing import anova_html
+        return anova_html(self)
 
 
 # ------------------------------------------------------------------- the labels

@@ -42,13 +42,9 @@ def check_level(level: Any) -> float:
     return lv
 
 
-def _r_format_common(values: list[float], digits: int = 3) -> list[str]:
-    """Format numbers as R's ``format(x, digits = digits, scientific = FALSE, trim = TRUE)``.
-
-    R finds, for each number, the fewest significant digits (at most ``digits``)
-    that show it to ``digits`` significant digits, and prints all of them with the
-    largest number of decimals so needed.
-    """
+def _format_percent(values: list[float], digits: int = 3) -> list[str]:
+    """R's ``format(x, digits = 3, scientific = FALSE, trim = TRUE)``, as ``format.perc`` uses it:
+    the fewest decimals that show every number to ``digits`` significant digits, in fixed notation."""
     decs = 0
     for v in values:
         if v == 0 or not math.isfinite(v):
@@ -56,11 +52,7 @@ def _r_format_common(values: list[float], digits: int = 3) -> list[str]:
         e = math.floor(math.log10(abs(v)))
         full = round(v, digits - 1 - e)
         e2 = math.floor(math.log10(abs(full))) if full != 0 else e
-        need = digits
-        for s in range(1, digits + 1):
-            if round(full, s - 1 - e2) == full:
-                need = s
-                break
+        need = next((k for k in range(1, digits + 1) if round(full, k - 1 - e2) == full), digits)
         decs = max(decs, need - 1 - e2)
     return [f"{v:.{decs}f}" for v in values]
 
@@ -68,7 +60,7 @@ def _r_format_common(values: list[float], digits: int = 3) -> list[str]:
 def level_colnames(level: float) -> list[str]:
     """Column names of an interval at ``level``, as R's ``format.perc`` ("2.5 %", "97.5 %")."""
     a = (1.0 - level) / 2.0
-    lo, hi = _r_format_common([100 * a, 100 * (1 - a)], 3)
+    lo, hi = _format_percent([100 * a, 100 * (1 - a)], 3)
     return [f"{lo} %", f"{hi} %"]
 
 
