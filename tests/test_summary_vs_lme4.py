@@ -52,6 +52,7 @@ CASES = [
      "##### summary(glmer(cbind(incidence, size - incidence) ~ period + (1 | herd)))"),
     ("cbpp_weights", "cbpp_summaries.txt",
      "##### summary(glmer(incidence/size ~ period + (1 | herd), weights = size))"),
+    ("cbpp_cbind_agq25", "cbpp_summaries.txt", "##### summary(cbind form, nAGQ = 25)"),
 ]
 
 
