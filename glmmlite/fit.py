@@ -113,7 +113,11 @@ def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str
             theta0 = theta0 * 0.5
         x0 = np.concatenate([theta0, beta0])
     else:
-        x0 = np.asarray(start, float)
+        x0 = np.array(start, float)
+        # theta = 0 is a stationary point of the deviance (it is even in each column of
+        # Lambda): a start there would never leave it, so move such entries inside
+        small = layout.diagonal_mask() & (np.abs(x0[:dev.ntheta]) < 1e-3)
+        x0[:dev.ntheta][small] = 0.1
     if nAGQ > 1:  # start adaptive quadrature from the Laplace optimum
         x0 = minimize_deviance(None, x0, fun_and_grad=lambda x: dev.laplace.deviance_and_gradient(x[0], x[1:])).x
         opt = minimize_deviance(dev, x0)
@@ -122,12 +126,12 @@ def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str
     n_eval = opt.n_eval
     x = opt.x.copy()
     x[:dev.ntheta] = layout.normalize(x[:dev.ntheta])
-    fval = dev(x)
 
     # lme4's boundary check: a diagonal theta this close to 0 is tried at 0
     diag = layout.diagonal_mask()
     near = np.where(diag & (np.abs(x[:dev.ntheta]) < BOUNDARY_TOL))[0]
     if near.size:
+        fval = dev(x)
         fixed = {int(i): 0.0 for i in near}
         trial = minimize_deviance(dev, x, fun_and_grad=dev.value_and_grad if dev.has_gradient else None, fixed=fixed)
         n_eval += trial.n_eval
@@ -142,6 +146,7 @@ def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str
         # starts and the fallback SEs (lme4's own SEs come from lme4_vcov)
         H = hessian_from_gradient(lambda z: dev.value_and_grad(z)[1], x, g0=grad)
     else:
+        fval = dev(x)
         grad, H = hessian_from_values(dev, x)
         u = dev.modes(x)
 

@@ -378,7 +378,7 @@ class GlmerResult:
         new = dataclasses.replace(fr, y=yy)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return fit_frame(new, self.family, self.nAGQ, data_name=self.data_name, start=None)
+            return fit_frame(new, self.family, self.nAGQ, data_name=self.data_name, start=self._x)  # as lme4: from the current estimates
 
     # ----------------------------------------------- profiling on the sd/cor scale
     def param_names_sdcor(self) -> list[str]:
