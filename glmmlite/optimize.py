@@ -82,14 +82,13 @@ def minimize_deviance(
     if free.size == 0:
         return OptResult(x0, float(fun(x0)), 1, True, "nothing to optimize")
     options = dict(gtol=tol, maxiter=maxiter, norm=np.inf)
+    h0 = None
     if hessian is not None:
         h0 = _inverse_if_pd(np.asarray(hessian, float)[np.ix_(free, free)])
-        if h0 is not None:
-            options["hess_inv0"] = h0
-    elif fun_and_grad is not None and free.size <= 40:
+    if h0 is None and fun_and_grad is not None and free.size <= 40:
         h0 = _initial_inverse_hessian(fg, x0[free])
-        if h0 is not None:
-            options["hess_inv0"] = h0
+    if h0 is not None:
+        options["hess_inv0"] = h0
     res = optimize.minimize(fg, x0[free], jac=True, method="BFGS", options=options)
     x = full(res.x)
     converged = bool(res.success)

@@ -15,6 +15,7 @@ import pytest
 
 import glmmlite as gl
 import glmmlite.fit as fit_module
+import tolerances as tol
 from glmmlite.errors import (
     ConvergenceWarning, GlmmliteWarning, MissingValuesWarning, SeparationWarning, SingularFitWarning,
 )
@@ -127,12 +128,15 @@ def test_convergence_warning_on_badly_scaled_predictor(article):
     d = article.assign(x=article["day"] * 1000.0 + 1e6)
     m, rec = fit_recording("y ~ trt + x + (1|id)", d)
     msgs = [str(w.message) for w in only(rec, ConvergenceWarning)]
-    assert any("max|grad|" in s and "centre and scale them" in s for s in msgs)
+    # the optimizer reaches the optimum (the same deviance as on the rescaled predictor), but
+    # the curvature cannot be measured at this scale: the warning says to rescale
+    assert msgs and any("centre and scale them" in s for s in msgs)
     # rescaling, as the message suggests, removes the warning
     d2 = d.assign(x=(d["x"] - d["x"].mean()) / d["x"].std())
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        gl.glmer("y ~ trt + x + (1|id)", data=d2)
+        m2 = gl.glmer("y ~ trt + x + (1|id)", data=d2)
+    assert abs(m.deviance - m2.deviance) <= tol.DEVIANCE_SAME
 
 
 def test_degenerate_hessian_message():
