@@ -66,6 +66,8 @@ def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, off
     4234.0
     """
     fam = as_family(family)
+    if data_name is not None and not isinstance(data_name, str):
+        raise ArgumentError(f"data_name must be a string (the name printed on the summary's Data line), not {data_name!r}")
     if isinstance(nAGQ, bool) or not isinstance(nAGQ, Integral) or nAGQ < 1:
         raise ArgumentError(f"nAGQ must be a whole number >= 1 (1 = Laplace), not {nAGQ!r}")
     if nAGQ > 100:
