@@ -65,12 +65,18 @@ class DevianceFunction:
 
     @property
     def has_gradient(self) -> bool:
-        return self.scalar and self.agq is None
+        """True when the analytic gradient is available (Laplace; for the blocked path only
+        while its dense (n, q) arrays stay small)."""
+        if self.scalar:
+            return self.agq is None
+        return self.blocked.gradient_ok
 
     def value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        """Deviance and analytic gradient (fast path, Laplace only)."""
+        """Deviance and its analytic gradient in (theta, beta) (Laplace only)."""
         theta, beta = self.split(x)
-        return self.laplace.deviance_and_gradient(theta[0], beta)
+        if self.scalar:
+            return self.laplace.deviance_and_gradient(theta[0], beta)
+        return self.blocked.deviance_and_gradient(theta, beta)
 
     # ------------------------------------------------------------ at a point
     def modes(self, x: np.ndarray) -> np.ndarray:

@@ -124,7 +124,8 @@ def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str
         x0 = minimize_deviance(None, x0, fun_and_grad=lambda x: dev.laplace.deviance_and_gradient(x[0], x[1:])).x
         opt = minimize_deviance(dev, x0)
     elif dev.has_gradient:
-        opt = minimize_deviance(dev, x0, fun_and_grad=dev.value_and_grad, hessian=_start_hessian(dev, x0))
+        opt = minimize_deviance(dev, x0, fun_and_grad=dev.value_and_grad,
+                                hessian=_start_hessian(dev, x0) if dev.scalar else None)
     else:
         opt = minimize_deviance(dev, x0)
     n_eval = opt.n_eval
@@ -145,7 +146,7 @@ def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str
     # Hessian of the deviance in (theta, beta) -> standard errors (lme4 1.1-31)
     if dev.has_gradient:
         fval, grad = dev.value_and_grad(x)
-        u = dev.laplace.u.copy()
+        u = dev.laplace.u.copy() if dev.scalar else dev.blocked.u.copy()
         # forward differences suffice: this Hessian serves the convergence checks, profile
         # starts and the fallback SEs (lme4's own SEs come from lme4_vcov)
         H = hessian_from_gradient(lambda z: dev.value_and_grad(z)[1], x, g0=grad)

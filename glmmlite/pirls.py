@@ -21,7 +21,7 @@ from scipy.linalg import solve_triangular
 from .family import Binomial
 from .modelframe import RandomTerm
 from .pirls_scalar import _vdot
-from .remat import ThetaLayout
+from .remat import ThetaLayout, lower_indices as _lower
 
 
 class TermBlocks:
@@ -53,6 +53,24 @@ class TermBlocks:
             idx = (term.codes[:, None] * term.k + np.arange(term.k)[None, :]).ravel()
             parts.append(np.bincount(idx, weights=(V * s[:, None]).ravel(), minlength=term.nlevels * term.k))
         return np.concatenate(parts)
+
+    def dense(self) -> np.ndarray:
+        """``Z Lambda`` as a dense (n, q) array (used by the analytic gradient)."""
+        n = self.terms[0].codes.shape[0]
+        M = np.zeros((n, int(self.starts[-1])))
+        rows = np.arange(n)
+        for t, (term, V) in enumerate(zip(self.terms, self.V)):
+            for a in range(term.k):
+                M[rows, self.starts[t] + term.codes * term.k + a] = V[:, a]
+        return M
+
+    def dense_dtheta(self, t: int, r: int, c: int) -> np.ndarray:
+        """``Z dLambda/dT_t[r, c]`` as a dense (n, q) array: column c of each level gets X_t[:, r]."""
+        term = self.terms[t]
+        n = term.codes.shape[0]
+        Mm = np.zeros((n, int(self.starts[-1])))
+        Mm[np.arange(n), self.starts[t] + term.codes * term.k + c] = term.X[:, r]
+        return Mm
 
     def diag_blocks(self, t: int, W: np.ndarray) -> np.ndarray:
         """``sum_i W_i v_i v_i'`` per level of term t: shape (levels, k, k)."""
@@ -116,6 +134,15 @@ class BlockedCholesky:
         R = r.reshape(-1, self.k1)
         Li = np.transpose(self.L11inv, (0, 2, 1)) if transpose else self.L11inv
         return np.einsum("jab,jb->ja", Li, R).ravel()
+
+    def lsolve(self, R: np.ndarray) -> np.ndarray:
+        """``L^{-1} R`` for a (q, m) matrix R (so that ``A^{-1} = L^{-T} L^{-1}``)."""
+        R1, R2 = R[:self.q1], R[self.q1:]
+        Y1 = np.einsum("jab,jbm->jam", self.L11inv, R1.reshape(-1, self.k1, R.shape[1])).reshape(self.q1, -1)
+        if not self.q2:
+            return Y1
+        Y2 = solve_triangular(self.L22, R2 - self.L21 @ Y1, lower=True)
+        return np.vstack([Y1, Y2])
 
     def solve(self, r: np.ndarray) -> np.ndarray:
         """Solve ``A x = r``."""
@@ -203,6 +230,92 @@ class BlockedLaplace:
         m1 = fam.mu_eta(eta)
         W = self.w * m1 * m1 / fam.variance(mu)
         return u, eta, mu, BlockedCholesky(B, W)
+
+    #: the analytic gradient forms dense (q2, n) arrays for the non-leading terms; above
+    #: this many entries the optimizer uses finite differences instead
+    MAX_DENSE = 20_000_000
+
+    @property
+    def gradient_ok(self) -> bool:
+        q2 = self.q - self.terms[0].nlevels * self.terms[0].k
+        return self.X.shape[0] * q2 <= self.MAX_DENSE
+
+    def deviance_and_gradient(self, theta, beta):
+        """Laplace deviance and its gradient in (theta, beta).
+
+        At the conditional modes the penalized deviance is stationary in u, so only
+        ``log|A|`` sees u move: with ``h_i = (M A^{-1} M')_ii``, M = Z Lambda,
+
+            dD/dphi = 2 tr(A^{-1} M' W dM) + sum_i W'_i h_i deta_i - 2 s'(X_phi + dM u)
+
+        where ``deta = X_phi + dM u + M du`` and ``du`` solves
+        ``(I + M' S M) du = M' S' (X_phi + dM u) + dM' s`` (S = observed information).
+        """
+        theta = np.asarray(theta, float)
+        beta = np.asarray(beta, float)
+        dev = self.deviance(theta, beta)
+        fam = self.family
+        last = self.last
+        u, eta, mu, F = last["u"], last["eta"], last["mu"], last["factor"]
+        m1 = fam.mu_eta(eta)
+        m2 = fam.mu_eta_deriv(eta)
+        var = mu * (1.0 - mu)
+        dV = 1.0 - 2.0 * mu
+        r = self.y - mu
+        W = self.w * m1 * m1 / var
+        s = self.w * r * m1 / var
+        s1 = self.w * (-m1 * m1 / var + r * (m2 / var - m1 * m1 * dV / (var * var)))   # ds/deta
+        W1 = self.w * (2.0 * m1 * m2 / var - m1 ** 3 * dV / (var * var))               # dW/deta
+        B = TermBlocks(self.terms, self.layout, theta)
+        t0 = self.terms[0]
+        codes0 = t0.codes
+        # Y = L^{-1} M' without forming M: the leading rows of column i sit in one level block
+        y1 = np.einsum("iab,ib->ia", F.L11inv[codes0], B.V[0])            # (n, k1)
+        h = np.einsum("ia,ia->i", y1, y1)
+        Y2 = None
+        if F.q2:
+            L22inv = np.linalg.inv(F.L22)                                        # (q2, q2)
+            G = (L22inv @ F.L21).reshape(F.q2, -1, F.k1)                         # L22^{-1} L21
+            Y2 = -np.einsum("qia,ia->qi", G[:, codes0, :], y1)
+            for t in range(1, len(self.terms)):
+                term = self.terms[t]
+                for a in range(term.k):
+                    cols = B.starts[t] - F.q1 + term.codes * term.k + a
+                    Y2 += L22inv[:, cols] * B.V[t][:, a]
+            h = h + np.einsum("qi,qi->i", Y2, Y2)                          # diag(M A^{-1} M')
+        FB = F if fam.canonical else BlockedCholesky(B, -s1)
+        W1h = W1 * h
+        grad = np.empty(self.layout.size + beta.size)
+        pos = 0
+        for t, k in enumerate(self.layout.ks):
+            term = self.terms[t]
+            Ut = u[B.starts[t]:B.starts[t + 1]].reshape(term.nlevels, term.k)
+            for r_, c_ in zip(*_lower(k)):
+                xr = term.X[:, r_]
+                cvec = xr * Ut[term.codes, c_]                                   # dM u
+                col = B.starts[t] + term.codes * term.k + c_                     # the row's column
+                dMt_s = np.bincount(col, weights=s * xr, minlength=self.q)      # dM' s
+                udot = FB.solve(B.t_times(s1 * cvec) + dMt_s)
+                etadot = cvec + B.times(udot)
+                # tr(A^{-1} M' W dM) = sum_i W_i x_ir (A^{-1} m_i)[col_i] = sum_i W_i x_ir (L^{-T} Y[:, i])[col_i]
+                # computed as sum_i W_i x_ir * (L^{-1} e_col_i) . Y[:, i]
+                if t == 0:
+                    ym1 = F.L11inv[codes0][:, :, c_] * xr[:, None]                # L11^{-1} e_c, scaled
+                    tr = np.einsum("i,ia,ia->", W, ym1, y1)
+                    if F.q2:
+                        ym2 = -np.einsum("qia,ia->qi", G[:, codes0, :], ym1)
+                        tr += np.einsum("i,qi,qi->", W, ym2, Y2)
+                else:
+                    tr = np.einsum("i,qi,qi->", W * xr, L22inv[:, col - F.q1], Y2)
+                grad[pos] = 2.0 * tr + _vdot(W1h, etadot) - 2.0 * _vdot(s, cvec)
+                pos += 1
+        for j in range(beta.size):
+            xj = self.X[:, j]
+            udot = FB.solve(B.t_times(s1 * xj))
+            etadot = xj + B.times(udot)
+            grad[pos] = _vdot(W1h, etadot) - 2.0 * _vdot(s, xj)
+            pos += 1
+        return dev, grad
 
     def deviance(self, theta, beta) -> float:
         """Laplace deviance at (theta, beta)."""

@@ -128,7 +128,7 @@ class GlmerResult:
 
     def _compute_vcov(self) -> np.ndarray:
         dev = self._devfun
-        if dev.has_gradient and self.hessian_method == "lme4":
+        if dev.scalar and dev.has_gradient and self.hessian_method == "lme4":
             from .fit import _vcov_from_hessian
             from .glm import glm_irls
             from .lme4_vcov import lme4_hessian

@@ -85,3 +85,8 @@ DENSE_ATOL = 1e-7
 # Property-based tests: the same data with rows shuffled or group levels relabelled only
 # reorders floating-point sums, and the optimizer stops at |grad| < 1e-6.
 DEVIANCE_SAME = 1e-6
+
+# Analytic gradients of the Laplace deviance against central differences (step 1e-6) at
+# arbitrary points: the difference is truncation and PIRLS round-off, about 1e-8 of the
+# gradient's size; 1e-6 relative to max|gradient|.
+GRAD_FD_REL = 1e-6
