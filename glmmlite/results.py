@@ -429,11 +429,32 @@ class GlmerResult:
         free = np.array([i for i in range(z0.size) if i != index])
         lo, hi = self.param_lower_sdcor(), self.param_upper_sdcor()
 
+        nt = self.ntheta
+
         def f(w):
             z = z0.copy()
             z[free] = w
             return self.devfun_sdcor(z)
-        res = optimize.minimize(f, z0[free], method="L-BFGS-B", bounds=list(zip(lo[free], hi[free])))
+
+        def fg(w):
+            # chain rule through the sd/cor -> theta map (its Jacobian by central differences:
+            # cheap, it involves no deviance evaluations)
+            z = z0.copy()
+            z[free] = w
+            val, gx = dev.value_and_grad(self._to_x(z))
+            J = np.empty((nt, nt))
+            for j in range(nt):
+                e = np.zeros(nt)
+                e[j] = 1e-7
+                J[:, j] = (sdcor_to_theta(z[:nt] + e, self.layout) - sdcor_to_theta(z[:nt] - e, self.layout)) / 2e-7
+            gz = np.concatenate([J.T @ gx[:nt], gx[nt:]])
+            return val, gz[free]
+
+        bounds = list(zip(lo[free], hi[free]))
+        if dev.has_gradient:
+            res = optimize.minimize(fg, z0[free], jac=True, method="L-BFGS-B", bounds=bounds)
+        else:
+            res = optimize.minimize(f, z0[free], method="L-BFGS-B", bounds=bounds)
         z = z0.copy()
         z[free] = res.x
         return float(res.fun), z
