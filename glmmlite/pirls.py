@@ -54,24 +54,6 @@ class TermBlocks:
             parts.append(np.bincount(idx, weights=(V * s[:, None]).ravel(), minlength=term.nlevels * term.k))
         return np.concatenate(parts)
 
-    def dense(self) -> np.ndarray:
-        """``Z Lambda`` as a dense (n, q) array (used by the analytic gradient)."""
-        n = self.terms[0].codes.shape[0]
-        M = np.zeros((n, int(self.starts[-1])))
-        rows = np.arange(n)
-        for t, (term, V) in enumerate(zip(self.terms, self.V)):
-            for a in range(term.k):
-                M[rows, self.starts[t] + term.codes * term.k + a] = V[:, a]
-        return M
-
-    def dense_dtheta(self, t: int, r: int, c: int) -> np.ndarray:
-        """``Z dLambda/dT_t[r, c]`` as a dense (n, q) array: column c of each level gets X_t[:, r]."""
-        term = self.terms[t]
-        n = term.codes.shape[0]
-        Mm = np.zeros((n, int(self.starts[-1])))
-        Mm[np.arange(n), self.starts[t] + term.codes * term.k + c] = term.X[:, r]
-        return Mm
-
     def diag_blocks(self, t: int, W: np.ndarray) -> np.ndarray:
         """``sum_i W_i v_i v_i'`` per level of term t: shape (levels, k, k)."""
         term, V = self.terms[t], self.V[t]
@@ -134,15 +116,6 @@ class BlockedCholesky:
         R = r.reshape(-1, self.k1)
         Li = np.transpose(self.L11inv, (0, 2, 1)) if transpose else self.L11inv
         return np.einsum("jab,jb->ja", Li, R).ravel()
-
-    def lsolve(self, R: np.ndarray) -> np.ndarray:
-        """``L^{-1} R`` for a (q, m) matrix R (so that ``A^{-1} = L^{-T} L^{-1}``)."""
-        R1, R2 = R[:self.q1], R[self.q1:]
-        Y1 = np.einsum("jab,jbm->jam", self.L11inv, R1.reshape(-1, self.k1, R.shape[1])).reshape(self.q1, -1)
-        if not self.q2:
-            return Y1
-        Y2 = solve_triangular(self.L22, R2 - self.L21 @ Y1, lower=True)
-        return np.vstack([Y1, Y2])
 
     def solve(self, r: np.ndarray) -> np.ndarray:
         """Solve ``A x = r``."""
