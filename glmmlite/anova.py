@@ -9,7 +9,6 @@ degrees of freedom ``Df`` (the difference in the number of parameters) and
 """
 from __future__ import annotations
 
-import inspect
 import math
 import warnings
 from typing import Any, Sequence
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .errors import ArgumentError, GlmmliteWarning
+from .errors import ArgumentError, GlmmliteWarning, caller_names as _caller_names
 
 __all__ = ["anova", "AnovaTable"]
 
@@ -77,35 +76,6 @@ class AnovaTable:
 
 
 # ------------------------------------------------------------------- the labels
-def _caller_names(models: Sequence[Any]) -> list[str | None]:
-    """Names the calling code bound to each model object (R deparses the call instead).
-
-    Looks in the first frame outside glmmlite (so that wrappers such as a method
-    ``m.anova(m2)`` still find the user's names), locals first, then globals.
-    """
-    frame = inspect.currentframe()
-    try:
-        while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("glmmlite"):
-            frame = frame.f_back
-        if frame is None:
-            return [None] * len(models)
-        scopes = [frame.f_locals, frame.f_globals]
-        out: list[str | None] = []
-        for mod in models:
-            found = None
-            for scope in scopes:
-                for k, v in scope.items():
-                    if v is mod and not k.startswith("_") and k != "self":
-                        found = k
-                        break
-                if found:
-                    break
-            out.append(found)
-        return out
-    finally:
-        del frame
-
-
 def _same_data(a: Any, b: Any) -> bool:
     fa, fb = getattr(a, "frame", None), getattr(b, "frame", None)
     if fa is None or fb is None:

@@ -119,13 +119,9 @@ class DevianceFunction:
         theta, beta = self.split(x)
         fam = self.family
         fr = self.frame
-        if self.scalar:
-            self.laplace.deviance_and_gradient(theta[0], beta, gradient=False)
-        else:
-            self.blocked.deviance(theta, beta)
         from .remat import z_lambda
         M = z_lambda(fr.random, self.layout, theta)
-        u = self.modes(x)
+        u = self.modes(x)   # runs PIRLS at x
         eta = fr.X @ beta + fr.offset + M @ u
         mu = fam.linkinv(eta)
         m1 = fam.mu_eta(eta)

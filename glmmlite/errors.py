@@ -80,3 +80,34 @@ def user_stacklevel() -> int:
         f = f.f_back
         level += 1
     return level
+
+
+def caller_names(objects) -> list[str | None]:
+    """Names the calling code bound to each object (R deparses the call instead): the
+    data frame on the summary's ``Data:`` line, the models' row labels in ``anova``.
+
+    Looks in the first frame outside glmmlite (so that wrappers such as a method
+    ``m.anova(m2)`` still find the user's names), locals first, then globals.
+    """
+    import inspect
+    frame = inspect.currentframe()
+    try:
+        while frame is not None and str(frame.f_globals.get("__name__", "")).startswith("glmmlite"):
+            frame = frame.f_back
+        if frame is None:
+            return [None] * len(objects)
+        scopes = [frame.f_locals, frame.f_globals]
+        out: list[str | None] = []
+        for mod in objects:
+            found = None
+            for scope in scopes:
+                for k, v in scope.items():
+                    if v is mod and not k.startswith("_") and k != "self":
+                        found = k
+                        break
+                if found:
+                    break
+            out.append(found)
+        return out
+    finally:
+        del frame

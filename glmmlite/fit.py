@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from .deviance import DevianceFunction
-from .errors import ArgumentError, ConvergenceWarning, SeparationWarning, SingularFitWarning, user_stacklevel
+from .errors import (ArgumentError, ConvergenceWarning, SeparationWarning, SingularFitWarning, caller_names,
+                     user_stacklevel)
 from .family import Binomial, as_family
 from .glm import glm_irls
 from .hessian import hessian_from_gradient, hessian_from_values
@@ -74,27 +75,11 @@ def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, off
         raise ArgumentError(f"nAGQ = {nAGQ} is more quadrature points than is useful; use at most 100 (25 is plenty)")
     frame = build_model_frame(formula, data, weights=weights, offset=offset)
     if data_name is None:
-        data_name = _caller_name_of(data)
+        data_name = caller_names([data])[0]
     result = fit_frame(frame, fam, int(nAGQ), data_name=data_name)
     result.weights_name = weights if isinstance(weights, str) else None
     result.offset_argument = offset is not None
     return result
-
-
-def _caller_name_of(obj) -> str | None:
-    """The name the caller's caller gave ``obj`` (for the summary's ``Data:`` line, as R's call)."""
-    import inspect
-    frame = inspect.currentframe()
-    try:
-        caller = frame.f_back.f_back if frame is not None and frame.f_back is not None else None
-        if caller is None:
-            return None
-        for name, value in caller.f_locals.items():
-            if value is obj and name.isidentifier() and not name.startswith("_"):
-                return name
-        return None
-    finally:
-        del frame
 
 
 def fit_frame(frame: ModelFrame, family: Binomial, nAGQ: int = 1, data_name: str | None = None,
