@@ -59,7 +59,13 @@ def aggregate_rows(y, weights, offset, X, columns: list[np.ndarray], min_ratio: 
     n = y.shape[0]
     keycols = [X[:, j] for j in range(X.shape[1])] + [np.asarray(offset, float)]
     keycols += [np.asarray(c) for c in columns]
-    inverse = _row_codes(keycols)
+    # the column most likely to have too many distinct values first (a strided sample decides
+    # the order only; the grouping, and so the result, does not depend on it)
+    step = max(1, n // 2000)
+    keycols.sort(key=lambda c: -len(pd.unique(np.asarray(c)[::step])))
+    inverse = _row_codes(keycols, limit=min_ratio * n)
+    if inverse is None:                    # one column alone has too many distinct values
+        return None
     nagg = int(inverse.max()) + 1 if n else 0
     if nagg > min_ratio * n:
         return None
@@ -77,12 +83,15 @@ def aggregate_rows(y, weights, offset, X, columns: list[np.ndarray], min_ratio: 
     )
 
 
-def _row_codes(cols: list[np.ndarray]) -> np.ndarray:
-    """Integer code of each row's combination of values (hash-based, O(n))."""
+def _row_codes(cols: list[np.ndarray], limit: float = np.inf) -> np.ndarray | None:
+    """Integer code of each row's combination of values (hash-based, O(n)); None as soon as
+    one column has more than ``limit`` distinct values (a row covariate: nothing to save)."""
     key = np.zeros(cols[0].shape[0], dtype=np.int64)
     card = 1
     for c in cols:
         codes, uniq = pd.factorize(c, sort=False)
+        if len(uniq) > limit:
+            return None
         k = max(len(uniq), 1)
         if card * k >= 2 ** 62:            # re-compress the key before it overflows
             key, u = pd.factorize(key, sort=False)

@@ -32,23 +32,55 @@ def gauss_hermite_normal(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class ScalarAGQ:
-    """The nAGQ-point deviance for one scalar term, built on :class:`ScalarLaplace`."""
+    """The nAGQ-point deviance for one scalar term, built on :class:`ScalarLaplace`.
+
+    It has the backends' interface (see :mod:`glmmlite.deviance`); the conditional modes
+    and variances are the Laplace ones at the same parameters, as in lme4.
+    """
+
+    has_gradient = False
 
     def __init__(self, laplace: ScalarLaplace, nAGQ: int):
         self.lap = laplace
         self.nAGQ = int(nAGQ)
         self.nodes, self.wts = gauss_hermite_normal(self.nAGQ)
 
+    # the interface, from the Laplace backend
+    @property
+    def rows(self):
+        return self.lap.rows
+
+    @property
+    def u(self) -> np.ndarray:
+        return self.lap.u
+
+    @property
+    def n_eval(self) -> int:
+        return self.lap.n_eval
+
+    def fisher_weights(self, eta: np.ndarray) -> np.ndarray:
+        return self.lap.fisher_weights(eta)
+
+    def modes(self, theta, beta) -> np.ndarray:
+        return self.lap.modes(theta, beta)
+
+    def conditional_variances(self, theta, beta) -> list[np.ndarray]:
+        return self.lap.conditional_variances(theta, beta)
+
+    def deviance_and_gradient(self, theta, beta):
+        """The AGQ deviance and None (no analytic gradient)."""
+        return self.deviance(theta, beta), None
+
     def _devc(self, eta_fixed: np.ndarray, theta: float, u: np.ndarray) -> np.ndarray:
         """u_j^2 - 2 sum_i (w y log mu + w (1-y) log(1-mu)) per group (unit deviances less
         the saturated part, which is added once in :meth:`deviance`)."""
         lap = self.lap
-        mu = lap.family.linkinv(lap._eta(eta_fixed, theta, u))
-        ll = lap._wy * np.log(mu) + (lap.w - lap._wy) * np.log1p(-mu)
-        return u * u - 2.0 * lap._gsum(ll)
+        mu = lap.family.linkinv(lap.eta(eta_fixed, theta, u))
+        return u * u - 2.0 * lap.group_sum(lap.loglik.row_loglik(mu))
 
-    def deviance(self, theta: float, beta: np.ndarray) -> float:
+    def deviance(self, theta, beta) -> float:
         lap = self.lap
+        theta = float(np.ravel(np.asarray(theta, float))[0])
         lap.deviance_and_gradient(theta, beta, gradient=False)
         u = lap.u
         sd = lap.cond_sd()

@@ -1,4 +1,4 @@
-"""The tutorial article's simulated data ("seed" data), step by step.
+"""The tutorial article's simulated data, step by step.
 
 The UVA StatLab article "Getting Started with Binomial Generalized Linear Mixed
 Models" simulates 250 subjects (``id``) observed on 14 days (``day``), each
@@ -7,18 +7,27 @@ subject randomly assigned a treatment (``trt``: control / treat) and a sex
 
 1. ``trt <- sample(c("control", "treat"), 250, replace = TRUE)``, then ``sex``
    the same way; each subject keeps its values on all 14 days.
-2. **Probability scale** (the article's first, "not technically correct" way):
+2. The article's coin-flip demo ``rbinom(n = 5, size = 1, prob = 0.5)`` (R
+   prints ``1 1 1 1 0``).  It is drawn from the same stream, so every later
+   draw depends on it.
+3. **Probability scale** (the article's first, "not technically correct" way):
    ``p`` = the cell probability (female/control 0.40, female/treat 0.85,
    male/control 0.30, male/treat 0.50) plus a subject effect
    ``rnorm(250, 0, 0.03)``; ``y <- rbinom(3500, 1, p)``.
-3. **Logit scale** (the article's side note, the "correct" way):
+4. **Logit scale** (the article's side note, the "correct" way):
    ``p2 = plogis(-0.4054651 + 2.140066 treat - 0.4418328 male
    - 1.292768 treat:male + rnorm(250, 0, 0.03))``; ``y2 <- rbinom(3500, 1, p2)``.
 
-:func:`simulate_article_data` runs all steps; with ``stream="r", seed=1`` it
-returns the reference data frame (``seed_data.csv``) exactly.  The helpers
-:func:`article_design`, :func:`article_p` and :func:`article_p2` are the single
-steps, for use with :class:`~glmmlite.rstream.RStream` one draw at a time.
+:func:`simulate_article_data` runs all steps.  With ``stream="r", seed=1`` it
+returns exactly what the article's code gives when run top to bottom in one R
+session after ``set.seed(1)`` (the lme4 reference ``article_data.csv``);
+``coin_flip=False`` leaves step 2 out (the reference ``seed_data.csv``).  Passing
+an :class:`~glmmlite.rstream.RStream` as ``seed`` leaves that stream where R's
+session is after ``y2``, ready for R's ``simulate(m, nsim = 100)``
+(:meth:`GlmerResult.simulate <glmmlite.results.GlmerResult.simulate>` with
+``seed=`` the stream).  The helpers :func:`article_design`, :func:`article_p` and
+:func:`article_p2` are the single steps, for use with an RStream one draw at a
+time.
 """
 from __future__ import annotations
 
@@ -35,7 +44,7 @@ from .errors import ArgumentError, GlmmliteWarning
 from .rstream import RStream
 
 __all__ = [
-    "ARTICLE_PROBS", "ARTICLE_COEFS", "ARTICLE_CELLS", "TRT_LEVELS", "SEX_LEVELS",
+    "ARTICLE_PROBS", "ARTICLE_COEFS", "ARTICLE_CELLS", "TRT_LEVELS", "SEX_LEVELS", "COIN_FLIP",
     "article_design", "article_p", "article_p2", "simulate_article_data",
 ]
 
@@ -54,6 +63,9 @@ ARTICLE_PROBS: tuple[float, float, float, float] = (0.40, 0.85, 0.30, 0.50)
 #: The article's logit-scale coefficients: intercept, treat, male, treat:male.
 ARTICLE_COEFS: tuple[float, float, float, float] = (
     -0.4054651, 2.140066, -0.4418328, -1.292768)
+
+#: The article's coin-flip demo, ``rbinom(n = 5, size = 1, prob = 0.5)``: n, size, prob.
+COIN_FLIP: tuple[int, int, float] = (5, 1, 0.5)
 
 _SCALES = ("probability", "logit", "both")
 _OUT_OF_RANGE = ("raise", "clip", "na")
@@ -192,14 +204,20 @@ def article_p2(trt: Any, sex: Any, random_logit: Any,
 
 
 # ------------------------------------------------------------------ the simulation
-def _resolve_stream(seed: Any, stream: str | None) -> tuple[str, Any]:
+def _stream_name(stream: Any, seed: Any) -> str:
+    """``"numpy"`` or ``"r"`` from the user's spelling (``"R"``, ``"NumPy"`` ...)."""
     if stream is None:
-        stream = "r" if isinstance(seed, RStream) else "numpy"
-    if stream not in ("numpy", "r"):
-        raise ArgumentError(f"stream must be 'numpy' or 'r', got {stream!r}")
+        return "r" if isinstance(seed, RStream) else "numpy"
+    if not isinstance(stream, str) or stream.lower() not in ("numpy", "r"):
+        raise ArgumentError(f"stream must be 'numpy' or 'r' (or 'R'), got {stream!r}")
+    return stream.lower()
+
+
+def _resolve_stream(seed: Any, stream: str | None) -> tuple[str, Any]:
+    stream = _stream_name(stream, seed)
     if stream == "r":
         if isinstance(seed, RStream):
-            return stream, seed
+            return stream, seed.check()
         if isinstance(seed, np.random.Generator):
             raise ArgumentError("stream='r' needs an integer seed or an RStream, not a numpy Generator")
         if seed is None:
@@ -207,6 +225,12 @@ def _resolve_stream(seed: Any, stream: str | None) -> tuple[str, Any]:
         return stream, RStream(seed)
     if isinstance(seed, RStream):
         raise ArgumentError("stream='numpy' cannot use an RStream; pass stream='r'")
+    if isinstance(seed, (bool, np.bool_)):
+        raise ArgumentError(f"seed must be an integer, a numpy Generator, an RStream or None, not {seed!r}")
+    if isinstance(seed, numbers.Integral) and seed < 0:
+        raise ArgumentError(
+            f"a numpy seed must be an integer >= 0, got {seed!r} (negative seeds work only "
+            "with stream='r', as in R's set.seed)")
     try:
         return stream, np.random.default_rng(seed)
     except (TypeError, ValueError) as exc:
@@ -224,6 +248,7 @@ def simulate_article_data(
     coefs: Sequence[float] = ARTICLE_COEFS,
     sd_logit: float = 0.03,
     out_of_range: str = "raise",
+    coin_flip: bool = True,
 ) -> pd.DataFrame:
     """Simulate the article's data: ``n`` subjects x ``days`` days of 0/1 responses.
 
@@ -243,9 +268,9 @@ def simulate_article_data(
         :class:`~glmmlite.rstream.RStream` to draw from (and advance).  ``None``
         picks a random seed.
     stream : {"numpy", "r"} or None
-        ``"r"`` reproduces R's draws exactly (R's ``set.seed(seed)`` then the
-        article's code); ``"numpy"`` uses a numpy Generator.  ``None`` (default)
-        means ``"numpy"``, or ``"r"`` when ``seed`` is an RStream.
+        ``"r"`` (or ``"R"``) reproduces R's draws exactly (R's ``set.seed(seed)``
+        then the article's code); ``"numpy"`` uses a numpy Generator.  ``None``
+        (default) means ``"numpy"``, or ``"r"`` when ``seed`` is an RStream.
     scale : {"both", "probability", "logit"}
         Which responses to simulate.  ``"probability"`` adds ``p`` and ``y``;
         ``"logit"`` adds ``p2`` and ``y2``; ``"both"`` adds all four, drawing the
@@ -265,13 +290,19 @@ def simulate_article_data(
         (pandas ``Int64`` with ``<NA>``) for those rows, with a warning.  With
         ``stream="r"`` neither choice changes the other rows' draws, because R
         consumes no random number for a probability of 0, 1 or NA.
+    coin_flip : bool
+        Draw the article's coin-flip demo ``rbinom(n = 5, size = 1, prob = 0.5)``
+        right after ``trt`` and ``sex``, as the article's code does in one R
+        session (default).  ``False`` skips it: the order of the reference
+        ``seed_data.csv``.  The five values are in ``d.attrs["coin_flip"]``.
 
     Returns
     -------
     pandas.DataFrame
         ``n * days`` rows sorted by ``id`` then ``day``; columns ``id``, ``day``
         (int64), ``trt``, ``sex`` (strings), then ``p``, ``y`` and/or ``p2``,
-        ``y2`` (float64 probabilities, int64 responses).
+        ``y2`` (float64 probabilities, int64 responses).  With ``coin_flip``,
+        ``d.attrs["coin_flip"]`` holds the five coin flips (a list of int).
 
     Raises
     ------
@@ -280,32 +311,49 @@ def simulate_article_data(
 
     Examples
     --------
-    R's ``set.seed(1)`` followed by the article's code:
+    R's ``set.seed(1)`` followed by the article's code, coin flip included:
 
     >>> d = simulate_article_data(stream="r", seed=1)
     >>> d.shape
     (3500, 8)
+    >>> d.attrs["coin_flip"]                 # R prints 1 1 1 1 0
+    [1, 1, 1, 1, 0]
     >>> print(d[["id", "day", "trt", "sex", "y"]].head(6))
        id  day      trt     sex  y
     0   1    1  control  female  0
-    1   1    2  control  female  1
-    2   1    3  control  female  0
+    1   1    2  control  female  0
+    2   1    3  control  female  1
     3   1    4  control  female  1
-    4   1    5  control  female  0
-    5   1    6  control  female  0
+    4   1    5  control  female  1
+    5   1    6  control  female  1
     >>> round(float(d.loc[0, "p"]), 7), round(float(d.loc[0, "p2"]), 7)
-    (0.4040867, 0.4087428)
+    (0.4562171, 0.4038583)
+
+    Without the coin flip (the draw order of the reference ``seed_data.csv``):
+
+    >>> round(float(simulate_article_data(stream="r", seed=1, coin_flip=False).loc[0, "p"]), 7)
+    0.4040867
 
     The same data in steps, with the same stream (as the book's chapter does):
 
     >>> rs = RStream(1)
     >>> trt = rs.sample(TRT_LEVELS, 250, replace=True)
     >>> sex = rs.sample(SEX_LEVELS, 250, replace=True)
+    >>> rs.rbinom(5, 1, 0.5).tolist()       # the coin flip
+    [1, 1, 1, 1, 0]
     >>> p = article_p(trt, sex, rs.rnorm(250, 0, 0.03))
     >>> design = article_design(250, 14)
     >>> y = rs.rbinom(len(design), 1, p[design["id"] - 1])
     >>> bool((y == d["y"]).all())
     True
+
+    An RStream as ``seed`` is advanced past ``y2``, where R's session is when
+    the article calls ``simulate(m, nsim = 100)``:
+
+    >>> rs = RStream(1)
+    >>> d = simulate_article_data(seed=rs)   # stream="r" implied
+    >>> rs.state[:2].tolist()                # .Random.seed[1:2] at that point
+    [10403, 393]
     """
     n = _whole(n, "n")
     days = _whole(days, "days")
@@ -317,6 +365,8 @@ def simulate_article_data(
         raise ArgumentError(f"scale must be one of {_SCALES}, got {scale!r}")
     if out_of_range not in _OUT_OF_RANGE:
         raise ArgumentError(f"out_of_range must be one of {_OUT_OF_RANGE}, got {out_of_range!r}")
+    if not isinstance(coin_flip, (bool, np.bool_)):
+        raise ArgumentError(f"coin_flip must be True or False, got {coin_flip!r}")
     kind, gen = _resolve_stream(seed, stream)
 
     d = article_design(n, days)
@@ -331,6 +381,10 @@ def simulate_article_data(
         sex = gen.choice(np.array(SEX_LEVELS), n)
     d["trt"] = trt.astype(object)[rows]
     d["sex"] = sex.astype(object)[rows]
+    flip: np.ndarray | None = None
+    if coin_flip:                            # the article's demo: rbinom(n = 5, size = 1, prob = 0.5)
+        flip = (gen.rbinom(COIN_FLIP[0], COIN_FLIP[1], COIN_FLIP[2]) if kind == "r"
+                else gen.binomial(COIN_FLIP[1], COIN_FLIP[2], COIN_FLIP[0])).astype(np.int64)
 
     if scale in ("probability", "both"):
         r1 = gen.rnorm(n, 0.0, sd) if kind == "r" else gen.normal(0.0, sd, n)
@@ -369,4 +423,6 @@ def simulate_article_data(
         y2 = gen.rbinom(nrow, 1, p2) if kind == "r" else gen.binomial(1, p2)
         d["p2"] = p2
         d["y2"] = y2.astype(np.int64)
+    if flip is not None:
+        d.attrs["coin_flip"] = flip.tolist()
     return d

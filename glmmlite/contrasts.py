@@ -23,6 +23,7 @@ rule asks for it (see :func:`term_codes`).
 """
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Sequence
@@ -32,7 +33,7 @@ import pandas as pd
 
 __all__ = [
     "r_sort_key", "r_sort", "r_number_label", "r_label", "FactorInfo", "factorize",
-    "recode", "contr_poly", "VarCoding", "term_codes", "design_columns",
+    "recode", "stray_strings", "contr_poly", "VarCoding", "term_codes", "design_columns",
 ]
 
 
@@ -72,6 +73,8 @@ def r_number_label(x: float) -> str:
 
 def r_label(value) -> str:
     """The level label R would give one value (numbers as R prints them, bools as TRUE/FALSE)."""
+    if isinstance(value, (np.timedelta64, np.datetime64, datetime.timedelta, datetime.date)):
+        return str(value)        # np.timedelta64 is an np.integer subclass: not a number here
     if isinstance(value, (bool, np.bool_)):
         return "TRUE" if value else "FALSE"
     if isinstance(value, (int, np.integer)):
@@ -113,12 +116,16 @@ class FactorInfo:
 
 
 def column_kind(s: pd.Series) -> str:
-    """"bool", "numeric", "categorical", "string" (anything else is treated as labels)."""
+    """"bool", "numeric", "categorical", "datetime", "timedelta", "string", or "other" (values
+    that cannot be labels: lists, dicts, sets ...).  Strings and anything else hashable are
+    treated as labels."""
     dt = s.dtype
     if isinstance(dt, pd.CategoricalDtype):
         return "categorical"
     if pd.api.types.is_bool_dtype(dt):
         return "bool"
+    if pd.api.types.is_timedelta64_dtype(dt):
+        return "timedelta"
     if pd.api.types.is_numeric_dtype(dt):
         return "numeric"
     if dt == object:
@@ -129,9 +136,69 @@ def column_kind(s: pd.Series) -> str:
             return "numeric"
         if inferred == "empty":
             return "numeric"
+        if inferred == "timedelta":
+            return "timedelta"
+        if inferred in ("datetime", "datetime64", "date"):
+            return "datetime"
+        if inferred == "mixed" and _unhashable_values(s):
+            return "other"
     if pd.api.types.is_datetime64_any_dtype(dt) or isinstance(dt, pd.PeriodDtype):
         return "datetime"
     return "string"
+
+
+def _unhashable_values(s: pd.Series) -> list:
+    """The first few values of an object column that cannot be factor labels (lists, dicts, ...)."""
+    out = []
+    for v in s:
+        if isinstance(v, (list, dict, set, np.ndarray, pd.Series, pd.DataFrame)):
+            out.append(v)
+            if len(out) >= 3:
+                break
+        else:
+            try:
+                hash(v)
+            except TypeError:
+                out.append(v)
+                if len(out) >= 3:
+                    break
+    return out
+
+
+_NA_WORDS = frozenset({"nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"})
+
+
+def stray_strings(codes: np.ndarray, labels: Sequence[str], k: int = 5) -> tuple[list, int] | None:
+    """For a text column that holds mostly numbers: (some non-numeric labels, how many rows
+    hold one); None when the column is not of that kind.  ``codes``/``labels`` are
+    :func:`factorize`'s, so the check costs one pass over the levels and a ``bincount``.
+
+    "Mostly numbers": at least half of the non-missing rows are numbers or text that reads as
+    a number (``"1.5"``, ``"2e3"``), and some rows are not (``"."``, ``"n/a"``, ``"NA "``): what a
+    spreadsheet or ``read_csv`` gives when one cell marks a missing value.  ``"nan"``/``"inf"``
+    spelled out count as markers, not numbers.
+    """
+    if not len(labels):
+        return None
+    numeric = np.zeros(len(labels), dtype=bool)
+    for i, v in enumerate(labels):
+        t = str(v).strip()
+        if t.lower() in _NA_WORDS or t in ("TRUE", "FALSE"):
+            continue
+        try:
+            float(t)
+        except ValueError:
+            continue
+        numeric[i] = True
+    if numeric.all() or not numeric.any():
+        return None
+    counts = np.bincount(codes[codes >= 0], minlength=len(labels))
+    n_numeric = int(counts[numeric].sum())
+    n_other = int(counts[~numeric].sum())
+    if n_numeric < n_other:
+        return None
+    bad = [labels[i] for i in np.flatnonzero(~numeric)[:k]]
+    return bad, n_other
 
 
 def factorize(s: pd.Series) -> tuple[np.ndarray, FactorInfo]:
@@ -152,13 +219,7 @@ def factorize(s: pd.Series) -> tuple[np.ndarray, FactorInfo]:
         labels = _labels_of(np.asarray(cats)[present])
         return codes, FactorInfo(labels, bool(cat.ordered), "categorical")
     if kind == "numeric":
-        vals = s.to_numpy(dtype=float, na_value=np.nan)
-        codes, uniques = pd.factorize(vals, sort=True, use_na_sentinel=True)
-        if pd.api.types.is_integer_dtype(s.dtype):
-            labels = [str(int(u)) for u in uniques]
-        else:
-            labels = [r_number_label(u) for u in uniques]
-        return codes.astype(np.int64), FactorInfo(labels, False, "numeric")
+        return _factorize_numbers(s)
     if kind == "bool":
         arr = s.to_numpy(dtype=object) if s.dtype == object else s.to_numpy(dtype=float, na_value=np.nan)
         mask = pd.isna(arr)
@@ -184,6 +245,50 @@ def factorize(s: pd.Series) -> tuple[np.ndarray, FactorInfo]:
     remap[-1] = -1
     remap[np.asarray(order, dtype=np.int64)] = np.arange(len(labels))
     return remap[np.asarray(codes, dtype=np.int64)], FactorInfo([labels[i] for i in order], False, "string")
+
+
+def _all_integers(s: pd.Series) -> bool:
+    """Integer dtype, or an object column holding only (Python or numpy) integers."""
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return True
+    if s.dtype == object:
+        return pd.api.types.infer_dtype(s, skipna=True) == "integer"
+    return False
+
+
+def _factorize_numbers(s: pd.Series) -> tuple[np.ndarray, FactorInfo]:
+    """R's ``factor()`` of numbers: levels from the values as they are.
+
+    Integers are never converted to float (int64 ids above 2**53, uint64 and Python ints
+    beyond int64 stay distinct); doubles are labelled as R's ``as.character`` (15
+    significant digits) and values with the same label are one level, as R's
+    ``factor()`` matches on the labels (``0.1 + 0.2`` and ``0.3`` are level ``"0.3"``).
+    """
+    if _all_integers(s):
+        if isinstance(s.dtype, np.dtype):            # int64, uint64 ... or object of Python ints
+            values = s.to_numpy()
+        else:                                         # nullable Int64 / UInt64 (pd.NA for missing)
+            values = s.array
+        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+        labels = [str(int(u)) for u in np.asarray(uniques, dtype=object)]
+        return np.asarray(codes, dtype=np.int64), FactorInfo(labels, False, "numeric")
+    vals = s.to_numpy(dtype=float, na_value=np.nan)
+    codes, uniques = pd.factorize(vals, sort=True, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    labels = [r_number_label(u) for u in uniques]
+    if len(set(labels)) != len(labels):
+        # R: levels <- unique(as.character(sort(unique(x)))); match(as.character(x), levels)
+        merged: list[str] = []
+        pos: dict[str, int] = {}
+        remap = np.empty(len(labels) + 1, dtype=np.int64)
+        remap[-1] = -1
+        for i, lab in enumerate(labels):
+            if lab not in pos:
+                pos[lab] = len(merged)
+                merged.append(lab)
+            remap[i] = pos[lab]
+        return remap[codes], FactorInfo(merged, False, "numeric")
+    return codes, FactorInfo(labels, False, "numeric")
 
 
 def recode(s: pd.Series, info: FactorInfo) -> tuple[np.ndarray, np.ndarray]:

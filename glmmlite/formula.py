@@ -127,7 +127,27 @@ def _num_label(value: float) -> str:
 
 
 _SPACED = {"~", "|", "||", "+", "-", "*", "%in%"}
+# the left-associative binary operators: a chain of them is a left spine (see _left_spine)
+_LEFT_OPS = frozenset({"~", "|", "||", "+", "-", "*", "/", "%in%", ":"})
+# how deeply parentheses, calls, unary signs and powers may nest: the parser and the tree walks
+# recurse once per level (a chain a + b + ... is walked by loops, so its length is not limited)
+MAX_NESTING = 100
+# terms a formula may expand to: each term is at least one column of the dense model matrix,
+# and (a + b + ...)^k or a * b * c * ... grows exponentially
+MAX_TERMS = 10_000
 _PREC = {"~": 1, "|": 2, "||": 2, "+": 3, "-": 3, "*": 4, "/": 4, "%in%": 5, ":": 6, "^": 8}
+
+
+def _left_spine(node: Node) -> tuple[Node, list[BinOp]]:
+    """A chain of left-associative operators ``((a + b) - c) : d`` as its leftmost operand and
+    the operator nodes from the innermost out, found by a loop (the chain can be long: a
+    formula with 990 terms is a left spine 990 deep, which recursion could not walk)."""
+    chain: list[BinOp] = []
+    while isinstance(node, BinOp) and node.op in _LEFT_OPS:
+        chain.append(node)
+        node = node.left
+    chain.reverse()
+    return node, chain
 
 
 def deparse(node: Node) -> str:
@@ -143,50 +163,50 @@ def deparse(node: Node) -> str:
     if isinstance(node, Call):
         return node.func + "(" + ", ".join(deparse(a) for a in node.args) + ")"
     if isinstance(node, BinOp):
-        sep = f" {node.op} " if node.op in _SPACED else node.op
-        return deparse(node.left) + sep + deparse(node.right)
+        first, chain = _left_spine(node)
+        if not chain:   # a right-associative or non-chain operator (^, ~, |)
+            sep = f" {node.op} " if node.op in _SPACED else node.op
+            return deparse(node.left) + sep + deparse(node.right)
+        parts = [deparse(first)]
+        for b in chain:
+            parts.append(f" {b.op} " if b.op in _SPACED else b.op)
+            parts.append(deparse(b.right))
+        return "".join(parts)
     raise TypeError(f"not a formula node: {node!r}")  # pragma: no cover
+
+
+def _children(n: Node) -> tuple:
+    if isinstance(n, BinOp):
+        return (n.left, n.right)
+    if isinstance(n, UnaryOp):
+        return (n.operand,)
+    if isinstance(n, Paren):
+        return (n.expr,)
+    if isinstance(n, Call):
+        return tuple(n.args)
+    return ()
 
 
 def names_in(node: Node | None) -> list[str]:
     """Column names referenced by ``node``, in order of first appearance, without repeats."""
     out: list[str] = []
-
-    def walk(n):
-        if n is None:
-            return
-        if isinstance(n, Name):
-            if n.id not in out:
-                out.append(n.id)
-        elif isinstance(n, BinOp):
-            walk(n.left)
-            walk(n.right)
-        elif isinstance(n, UnaryOp):
-            walk(n.operand)
-        elif isinstance(n, Paren):
-            walk(n.expr)
-        elif isinstance(n, Call):
-            for a in n.args:
-                walk(a)
-
-    walk(node)
+    for n in _iter_nodes(node):
+        if isinstance(n, Name) and n.id not in out:
+            out.append(n.id)
     return out
 
 
 def _iter_nodes(node: Node | None) -> Iterator[Node]:
+    """Every node of the tree, parents before children, left to right (an explicit stack)."""
     if node is None:
         return
-    yield node
-    if isinstance(node, BinOp):
-        yield from _iter_nodes(node.left)
-        yield from _iter_nodes(node.right)
-    elif isinstance(node, UnaryOp):
-        yield from _iter_nodes(node.operand)
-    elif isinstance(node, Paren):
-        yield from _iter_nodes(node.expr)
-    elif isinstance(node, Call):
-        for a in node.args:
-            yield from _iter_nodes(a)
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n is None:
+            continue
+        yield n
+        stack.extend(reversed(_children(n)))
 
 
 def _has_bar(node: Node | None) -> bool:
@@ -287,6 +307,7 @@ class _Parser:
         self.tokens = _tokenize(text)
         self.i = 0
         self.open_parens: list[int] = []
+        self.depth = 0
 
     @property
     def tok(self) -> _Token:
@@ -303,53 +324,69 @@ class _Parser:
     def describe(self, tok: _Token) -> str:
         return "the end of the formula" if tok.kind == "end" else repr(tok.value)
 
+    def enter(self) -> None:
+        """Count the parser's recursion (two frames per level of nesting, no wrapper frames);
+        beyond MAX_NESTING levels it is a FormulaError, not a RecursionError."""
+        self.depth += 1
+        if self.depth > 2 * MAX_NESTING + 3:   # + the top level: y ~ a + ... (3 frames)
+            raise self.fail(self.tok, f"the formula is nested too deeply (more than {MAX_NESTING} levels "
+                                      "of parentheses, function calls, signs or powers)")
+
     def parse_expr(self, min_bp: int = 0) -> Node:
-        left = self.parse_prefix()
-        while True:
-            tok = self.tok
-            if tok.kind != "op" or tok.value not in _BINARY_BP:
-                break
-            bp, right_assoc = _BINARY_BP[tok.value]
-            if bp < min_bp:
-                break
-            self.advance()
-            if self.tok.kind == "end" or (self.tok.kind == "op" and self.tok.value in (")", ",")):
-                what = "a grouping factor" if tok.value in ("|", "||") else "a term"
-                raise self.fail(self.tok, f"expected {what} after {tok.value!r}, found "
-                                          f"{self.describe(self.tok)}")
-            right = self.parse_expr(bp if right_assoc else bp + 1)
-            left = BinOp(tok.pos, tok.value, left, right)
-        return left
+        self.enter()
+        try:
+            left = self.parse_prefix()
+            while True:
+                tok = self.tok
+                if tok.kind != "op" or tok.value not in _BINARY_BP:
+                    break
+                bp, right_assoc = _BINARY_BP[tok.value]
+                if bp < min_bp:
+                    break
+                self.advance()
+                if self.tok.kind == "end" or (self.tok.kind == "op" and self.tok.value in (")", ",")):
+                    what = "a grouping factor" if tok.value in ("|", "||") else "a term"
+                    raise self.fail(self.tok, f"expected {what} after {tok.value!r}, found "
+                                              f"{self.describe(self.tok)}")
+                right = self.parse_expr(bp if right_assoc else bp + 1)
+                left = BinOp(tok.pos, tok.value, left, right)
+            return left
+        finally:
+            self.depth -= 1
 
     def parse_prefix(self) -> Node:
-        tok = self.advance()
-        if tok.kind == "num":
-            return Num(tok.pos, float(tok.value))
-        if tok.kind == "name":
-            if self.tok.kind == "op" and self.tok.value == "(":
-                return self.parse_call(tok)
-            return Name(tok.pos, tok.value)
-        if tok.kind == "op" and tok.value in ("-", "+"):
-            if self.tok.kind == "end":
-                raise self.fail(self.tok, f"expected a term after {tok.value!r}")
-            operand = self.parse_expr(_UNARY_BP)
-            return UnaryOp(tok.pos, tok.value, operand)
-        if tok.kind == "op" and tok.value == "(":
-            self.open_parens.append(tok.pos)
-            if self.tok.kind == "op" and self.tok.value == ")":
-                raise self.fail(self.tok, "empty parentheses '()'")
-            inner = self.parse_expr(0)
-            self.expect_close(tok)
-            self.open_parens.pop()
-            return Paren(tok.pos, inner)
-        if tok.kind == "end":
-            raise self.fail(tok, "unexpected end of formula (a term is missing)")
-        if tok.value == ")":
-            raise self.fail(tok, "unbalanced parentheses: ')' without a matching '('")
-        if tok.value == "~" and self.i == 1:
-            raise self.fail(tok, "the formula has no response: write 'y ~ ...' "
-                                 "(a binomial GLMM needs a response left of '~')")
-        raise self.fail(tok, f"unexpected {tok.value!r}")
+        self.enter()
+        try:
+            tok = self.advance()
+            if tok.kind == "num":
+                return Num(tok.pos, float(tok.value))
+            if tok.kind == "name":
+                if self.tok.kind == "op" and self.tok.value == "(":
+                    return self.parse_call(tok)
+                return Name(tok.pos, tok.value)
+            if tok.kind == "op" and tok.value in ("-", "+"):
+                if self.tok.kind == "end":
+                    raise self.fail(self.tok, f"expected a term after {tok.value!r}")
+                operand = self.parse_expr(_UNARY_BP)
+                return UnaryOp(tok.pos, tok.value, operand)
+            if tok.kind == "op" and tok.value == "(":
+                self.open_parens.append(tok.pos)
+                if self.tok.kind == "op" and self.tok.value == ")":
+                    raise self.fail(self.tok, "empty parentheses '()'")
+                inner = self.parse_expr(0)
+                self.expect_close(tok)
+                self.open_parens.pop()
+                return Paren(tok.pos, inner)
+            if tok.kind == "end":
+                raise self.fail(tok, "unexpected end of formula (a term is missing)")
+            if tok.value == ")":
+                raise self.fail(tok, "unbalanced parentheses: ')' without a matching '('")
+            if tok.value == "~" and self.i == 1:
+                raise self.fail(tok, "the formula has no response: write 'y ~ ...' "
+                                     "(a binomial GLMM needs a response left of '~')")
+            raise self.fail(tok, f"unexpected {tok.value!r}")
+        finally:
+            self.depth -= 1
 
     def expect_close(self, open_tok: _Token) -> None:
         tok = self.tok
@@ -447,11 +484,25 @@ class _Encoder:
 
     @staticmethod
     def trim(terms: list[frozenset]) -> list[frozenset]:
-        out: list[frozenset] = []
-        for t in terms:
-            if t and t not in out:
-                out.append(t)
+        """Drop empty and repeated terms, keeping the first occurrence (linear time)."""
+        return [t for t in dict.fromkeys(terms) if t]
+
+    def product(self, node: BinOp, left: list[frozenset], right: list[frozenset]) -> list[frozenset]:
+        """All unions a | b, refusing expansions beyond MAX_TERMS before building them."""
+        if len(left) * len(right) > 50 * MAX_TERMS:
+            raise self.too_many(node, len(left) * len(right))
+        out = self.trim([a | b for a in left for b in right])
         return out
+
+    def too_many(self, node: Node, k: int) -> FormulaError:
+        return _error(self.text, node.pos, f"the formula expands to more than {MAX_TERMS} terms (about {k}): "
+                                           "each term is a column of the model matrix; write fewer "
+                                           "interactions, e.g. (a + b + c)^2 instead of a * b * c * ...")
+
+    def checked(self, node: Node, terms: list[frozenset]) -> list[frozenset]:
+        if len(terms) > MAX_TERMS:
+            raise self.too_many(node, len(terms))
+        return terms
 
     def encode(self, node: Node) -> list[frozenset]:
         if isinstance(node, Num):
@@ -480,46 +531,62 @@ class _Encoder:
             self.parity = not self.parity
             return []
         if isinstance(node, BinOp):
-            op = node.op
-            if op in ("|", "||"):
-                raise _error(self.text, node.pos,
-                             "a random-effect term must be in parentheses and added with '+', "
-                             "e.g. y ~ x + (1 | g)")
-            if op == "~":
-                raise _error(self.text, node.pos, "more than one '~' in the formula")
-            if op == "+":
-                return self.trim(self.encode(node.left) + self.encode(node.right))
-            if op == ":":
-                left, right = self.encode(node.left), self.encode(node.right)
-                return self.trim([a | b for a in left for b in right])
-            if op == "*":
-                left, right = self.encode(node.left), self.encode(node.right)
-                return self.trim(left + right + [a | b for a in left for b in right])
-            if op == "/":
-                left, right = self.encode(node.left), self.encode(node.right)
-                allleft = frozenset().union(*left) if left else frozenset()
-                return self.trim(left + [allleft | b for b in right])
-            if op == "%in%":
-                left, right = self.encode(node.left), self.encode(node.right)
-                allright = frozenset().union(*right) if right else frozenset()
-                return self.trim([a | allright for a in left])
-            if op == "^":
-                power = _unparen(node.right)
-                if not (isinstance(power, Num) and power.value >= 1 and float(power.value).is_integer()):
-                    raise _error(self.text, node.right.pos,
-                                 "the power in (...)^n must be a positive whole number")
-                left = self.encode(node.left)
-                result = left
-                for _ in range(int(power.value) - 1):
-                    result = self.trim([a | b for a in left for b in result])
-                return self.trim(result)
-            if op == "-":
-                left = self.encode(node.left)
-                self.parity = not self.parity
-                right = self.encode(node.right)
-                self.parity = not self.parity
-                return [t for t in left if t not in right]
+            first, chain = _left_spine(node)
+            if not chain:
+                return self.encode_binop(node, None)
+            acc = self.encode(first)
+            for b in chain:      # a + b + c + ...: a loop along the chain, not recursion
+                acc = self.encode_binop(b, acc)
+            return acc
         raise _error(self.text, getattr(node, "pos", None), "invalid model term")  # pragma: no cover
+
+    def encode_binop(self, node: BinOp, left: list[frozenset] | None) -> list[frozenset]:
+        """One operator; ``left`` is the encoded left operand when the caller has it already."""
+        op = node.op
+        if op in ("|", "||"):
+            raise _error(self.text, node.pos,
+                         "a random-effect term must be in parentheses and added with '+', "
+                         "e.g. y ~ x + (1 | g)")
+        if op == "~":
+            raise _error(self.text, node.pos, "more than one '~' in the formula")
+        if op == "^":
+            power = _unparen(node.right)
+            if not (isinstance(power, Num) and power.value >= 1 and float(power.value).is_integer()):
+                raise _error(self.text, node.right.pos,
+                             "the power in (...)^n must be a positive whole number")
+            if power.value > 2 ** 31 - 1:   # R: asInteger() of the power
+                raise _error(self.text, node.right.pos, "invalid power in formula (more than 2^31 - 1)")
+            base = self.encode(node.left) if left is None else left
+            result = base
+            for _ in range(int(power.value) - 1):
+                new = self.product(node, base, result)
+                self.checked(node, new)
+                if new == result:   # every interaction is in: higher powers change nothing
+                    break
+                result = new
+            return self.trim(result)
+        if left is None:
+            left = self.encode(node.left)
+        if op == "-":
+            self.parity = not self.parity
+            right = self.encode(node.right)
+            self.parity = not self.parity
+            drop = set(right)
+            return [t for t in left if t not in drop]
+        right = self.encode(node.right)
+        if op == "+":
+            return self.checked(node, self.trim(left + right))
+        if op == ":":
+            return self.checked(node, self.product(node, left, right))
+        if op == "*":
+            return self.checked(node, self.trim(left + right + self.product(node, left, right)))
+        if op == "/":
+            allleft = frozenset().union(*left) if left else frozenset()
+            return self.checked(node, self.trim(left + [allleft | b for b in right]))
+        if op == "%in%":
+            allright = frozenset().union(*right) if right else frozenset()
+            return self.checked(node, self.trim([a | allright for a in left]))
+        raise _error(self.text, node.pos, "invalid model term")  # pragma: no cover
 
     def encode_call(self, node: Call) -> list[frozenset]:
         f = node.func
@@ -604,19 +671,27 @@ def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray]) -> np.ndarra
         with np.errstate(all="ignore"):
             return fn(v)
     if isinstance(node, BinOp):
-        a = evaluate_numeric(node.left, columns)
-        b = evaluate_numeric(node.right, columns)
-        with np.errstate(all="ignore"):
-            if node.op == "+":
-                return a + b
-            if node.op == "-":
-                return a - b
-            if node.op == "*":
-                return a * b
-            if node.op == "/":
-                return a / b
-            if node.op == "^":
+        if node.op == "^":
+            a = evaluate_numeric(node.left, columns)
+            b = evaluate_numeric(node.right, columns)
+            with np.errstate(all="ignore"):
                 return np.power(a, b)
+        first, chain = _left_spine(node)   # a + b - c * d ...: left to right, by a loop
+        acc = evaluate_numeric(first, columns)
+        for b_node in chain:
+            b = evaluate_numeric(b_node.right, columns)
+            with np.errstate(all="ignore"):
+                if b_node.op == "+":
+                    acc = acc + b
+                elif b_node.op == "-":
+                    acc = acc - b
+                elif b_node.op == "*":
+                    acc = acc * b
+                elif b_node.op == "/":
+                    acc = acc / b
+                else:
+                    raise FormulaError(f"cannot compute {deparse(node)!r} as a number")
+        return acc
     raise FormulaError(f"cannot compute {deparse(node)!r} as a number")
 
 
@@ -655,25 +730,33 @@ def _group_components(text: str, node: Node) -> list[tuple[str, ...]]:
     node = _unparen(node)
 
     def interaction(n: Node) -> tuple[str, ...]:
-        n = _unparen(n)
-        if isinstance(n, Name):
-            return (n.id,)
-        if isinstance(n, BinOp) and n.op == ":":
-            return interaction(n.left) + interaction(n.right)
-        if isinstance(n, BinOp) and n.op == "/":
-            raise _error(text, n.pos, "nesting '/' inside ':' is not supported in a grouping factor")
-        if isinstance(n, Num):
-            raise _error(text, n.pos, "a grouping factor must be a column name, not a number")
-        raise _error(text, n.pos, f"unsupported grouping factor {deparse(n)!r}: use a column "
-                                  "name, g1:g2 (interaction) or g1/g2 (nesting)")
+        out: list[str] = []
+        stack = [n]                  # an explicit stack, left operand first
+        while stack:
+            n = _unparen(stack.pop())
+            if isinstance(n, Name):
+                out.append(n.id)
+            elif isinstance(n, BinOp) and n.op == ":":
+                stack.append(n.right)
+                stack.append(n.left)
+            elif isinstance(n, BinOp) and n.op == "/":
+                raise _error(text, n.pos, "nesting '/' inside ':' is not supported in a grouping factor")
+            elif isinstance(n, Num):
+                raise _error(text, n.pos, "a grouping factor must be a column name, not a number")
+            else:
+                raise _error(text, n.pos, f"unsupported grouping factor {deparse(n)!r}: use a column "
+                                          "name, g1:g2 (interaction) or g1/g2 (nesting)")
+        return tuple(out)
 
     def slash_terms(n: Node) -> list[tuple[str, ...]]:
+        rights: list[Node] = []
         n = _unparen(n)
-        if isinstance(n, BinOp) and n.op == "/":
+        while isinstance(n, BinOp) and n.op == "/":
             if any(isinstance(m, BinOp) and m.op == "/" for m in _iter_nodes(n.right)):
                 raise _error(text, n.pos, "unparseable grouping factor: write a/b/c, not a/(b/c)")
-            return slash_terms(n.left) + [interaction(n.right)]
-        return [interaction(n)]
+            rights.append(n.right)
+            n = _unparen(n.left)
+        return [interaction(n)] + [interaction(r) for r in reversed(rights)]
 
     comps = slash_terms(node)
     out: list[tuple[str, ...]] = []
@@ -764,25 +847,35 @@ class Formula:
 
 
 def _split_bars(text: str, node: Node) -> tuple[Node | None, list[BinOp]]:
-    """lme4's ``findbars``/``nobars``: separate ``(... | g)`` terms from the fixed part."""
+    """lme4's ``findbars``/``nobars``: separate ``(... | g)`` terms from the fixed part.
+
+    The top-level chain ``a + (1 | g) - b + ...`` is walked by a loop.
+    """
+    chain: list[BinOp] = []
+    first = node
+    while isinstance(first, BinOp) and first.op in ("+", "-"):
+        chain.append(first)
+        first = first.left
+    chain.reverse()
+    fixed, bars = _split_one(text, first)
+    for b in chain:
+        if b.op == "+":
+            rf, rb = _split_one(text, b.right)
+            bars += rb
+            if rf is not None:
+                fixed = rf if fixed is None else BinOp(b.pos, "+", fixed, rf)
+        else:
+            if _has_bar(b.right):
+                raise _error(text, b.right.pos, "a random-effect term cannot be subtracted")
+            fixed = UnaryOp(b.pos, "-", b.right) if fixed is None else BinOp(b.pos, "-", fixed, b.right)
+    return fixed, bars
+
+
+def _split_one(text: str, node: Node) -> tuple[Node | None, list[BinOp]]:
+    """One operand of the top-level chain: a bar term, or a fixed part without bars."""
     inner = _unparen(node)
     if isinstance(node, Paren) and isinstance(inner, BinOp) and inner.op in ("|", "||"):
         return None, [inner]
-    if isinstance(node, BinOp) and node.op == "+":
-        lf, lb = _split_bars(text, node.left)
-        rf, rb = _split_bars(text, node.right)
-        if lf is None:
-            return rf, lb + rb
-        if rf is None:
-            return lf, lb + rb
-        return BinOp(node.pos, "+", lf, rf), lb + rb
-    if isinstance(node, BinOp) and node.op == "-":
-        lf, lb = _split_bars(text, node.left)
-        if _has_bar(node.right):
-            raise _error(text, node.right.pos, "a random-effect term cannot be subtracted")
-        if lf is None:
-            return UnaryOp(node.pos, "-", node.right), lb
-        return BinOp(node.pos, "-", lf, node.right), lb
     if isinstance(node, BinOp) and node.op in ("|", "||"):
         raise _error(text, node.pos, "random-effect terms must be in parentheses, e.g. y ~ x + (1 | g)")
     if _has_bar(node):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import DataError
 from .family import Binomial
 
 
@@ -31,7 +32,14 @@ def glm_irls(y, weights, offset, X, family: Binomial, maxit: int = 50, tol: floa
         W = w * m1 * m1 / var
         z = eta - offset + (y - mu) / m1
         sw = np.sqrt(W)
-        beta_new, *_ = np.linalg.lstsq(X * sw[:, None], z * sw, rcond=None)
+        A, b = X * sw[:, None], z * sw
+        if not (np.all(np.isfinite(A)) and np.all(np.isfinite(b))):
+            # LAPACK would print its own complaint on stdout and fail: say what is wrong instead
+            raise DataError("the starting values (a binomial GLM without random effects) cannot be "
+                            "computed: the working weights or responses are not finite, so some "
+                            "predictor, weight or offset is too extreme for double precision; "
+                            "rescale the predictors (centre and scale them) and check weights/offset")
+        beta_new, *_ = np.linalg.lstsq(A, b, rcond=None)
         eta = X @ beta_new + offset
         mu = family.linkinv(eta)
         dev = float(np.sum(family.dev_resids(y, mu, w)))

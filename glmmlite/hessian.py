@@ -64,3 +64,31 @@ def central_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float =
         e[i] = h * max(1.0, abs(x[i]))
         g[i] = (f(x + e) - f(x - e)) / (2 * e[i])
     return g
+
+
+def vcov_from_hessian(H: np.ndarray, ntheta: int) -> tuple[np.ndarray | None, str]:
+    """``2 * solve(H)[beta, beta]`` as lme4 1.1-31, or None with a note if H is not PD.
+
+    When the full H is not positive definite (theta on its boundary makes it singular in
+    that direction) the beta block alone is used if it is.
+    """
+    H = np.asarray(H, float)
+    if not np.all(np.isfinite(H)):
+        return None, ("the curvature (Hessian) of the deviance is not finite, so the standard errors are "
+                      "computed with the random-effect SDs held at their estimates (lme4's use.hessian = "
+                      "FALSE); they may be slightly too small")
+    try:
+        np.linalg.cholesky(H)
+        Hinv = np.linalg.inv(H)
+        V = 2.0 * Hinv[ntheta:, ntheta:]
+        return 0.5 * (V + V.T), ""
+    except np.linalg.LinAlgError:
+        Hb = H[ntheta:, ntheta:]
+        try:
+            np.linalg.cholesky(Hb)
+            V = 2.0 * np.linalg.inv(Hb)
+            return 0.5 * (V + V.T), ""
+        except np.linalg.LinAlgError:
+            return None, ("the curvature (Hessian) of the deviance could not be measured reliably, so the "
+                          "standard errors are computed with the random-effect SDs held at their estimates "
+                          "(lme4's use.hessian = FALSE); they may be slightly too small")

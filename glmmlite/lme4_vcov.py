@@ -26,7 +26,7 @@ PWRSS_TOL = 1e-7   # lme4's tolPwrss
 
 def _resdev(lap: ScalarLaplace, mu: np.ndarray) -> float:
     """Sum of the ORIGINAL rows' unit deviances (aggregation-independent)."""
-    ll = _vdot(lap._wy, np.log(mu)) + _vdot(lap.w - lap._wy, np.log1p(-mu))
+    ll = float(np.sum(lap.loglik.row_loglik(mu)))
     return float(-2.0 * ll + 2.0 * lap.saturated)
 
 
@@ -44,10 +44,10 @@ def nagq0_eta(lap: ScalarLaplace, theta: float, eta_start: np.ndarray, tol: floa
         m1 = fam.mu_eta(eta)
         W = lap.w * m1 * m1 / fam.variance(mu)
         zr = eta - lap.offset + (lap.y - mu) / m1
-        S = lap._gsum(W * z * z)
+        S = lap.group_sum(W * z * z)
         d = 1.0 + theta * theta * S
-        ZWX = np.column_stack([lap._gsum(W * z * X[:, j]) for j in range(X.shape[1])]) * theta
-        ZWz = theta * lap._gsum(W * z * zr)
+        ZWX = np.column_stack([lap.group_sum(W * z * X[:, j]) for j in range(X.shape[1])]) * theta
+        ZWz = theta * lap.group_sum(W * z * zr)
         XWX = X.T @ (X * W[:, None])
         XWz = X.T @ (W * zr)
         schur = XWX - ZWX.T @ (ZWX / d[:, None])
@@ -56,10 +56,10 @@ def nagq0_eta(lap: ScalarLaplace, theta: float, eta_start: np.ndarray, tol: floa
         eta = X @ beta + lap.offset + theta * z * u[lap.codes]
         mu = fam.linkinv(eta)
         p = _resdev(lap, mu) + _vdot(u, u)
-        if abs((oldp - p) / p) < tol:
+        if abs(oldp - p) < tol * abs(p) or oldp == p:   # lme4: abs((oldp - p) / p) < tol, without 0 / 0
             break
         oldp = p
-    return float(np.sum(np.log(d)) + _vdot(u, u) + lap._minus2logp(mu)), eta
+    return float(np.sum(np.log(d)) + _vdot(u, u) + lap.loglik.minus2logp(mu)), eta
 
 
 def stage1_linear_predictor(lap: ScalarLaplace, theta_hat: float, beta_start: np.ndarray) -> np.ndarray:
@@ -87,17 +87,17 @@ def stage2_deviance(lap: ScalarLaplace, x: np.ndarray, lp0: np.ndarray) -> float
     for _ in range(30):
         m1 = fam.mu_eta(eta)
         W = lap.w * m1 * m1 / fam.variance(mu)
-        S = lap._gsum(W * z * z)
+        S = lap.group_sum(W * z * z)
         ldL2 = float(np.sum(np.log1p(theta * theta * S)))
         zr = eta - off + (lap.y - mu) / m1
-        u = theta * lap._gsum(W * z * zr) / (1.0 + theta * theta * S)
+        u = theta * lap.group_sum(W * z * zr) / (1.0 + theta * theta * S)
         eta = off + theta * z * u[lap.codes]
         mu = fam.linkinv(eta)
         p = _resdev(lap, mu) + _vdot(u, u)
-        if abs((oldp - p) / p) < PWRSS_TOL:
+        if abs(oldp - p) < PWRSS_TOL * abs(p) or oldp == p:   # (oldp - p) / p without 0 / 0
             break
         oldp = p
-    return float(lap._minus2logp(mu) + _vdot(u, u) + ldL2)
+    return float(lap.loglik.minus2logp(mu) + _vdot(u, u) + ldL2)
 
 
 def lme4_hessian(lap: ScalarLaplace, x: np.ndarray, beta_start: np.ndarray) -> np.ndarray:

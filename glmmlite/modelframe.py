@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from .contrasts import (
-    FactorInfo, VarCoding, column_kind, design_columns, factorize, r_label, recode, term_codes,
+    FactorInfo, VarCoding, column_kind, design_columns, factorize, r_label, recode, stray_strings,
+    term_codes,
 )
 from .errors import user_stacklevel  # noqa: F401  (re-exported)
 from .errors import (
@@ -42,6 +43,17 @@ __all__ = ["RandomTerm", "ResponseInfo", "ModelFrame", "build_model_frame"]
 
 # tolerance of R's qr() used by lme4 to find aliased fixed-effect columns
 RANK_TOL = 1e-7
+# weights (numbers of trials) at or above this are refused: R's start for binomial fits,
+# (w * y + 0.5) / (w + 1), is then 0 or 1 to double precision (infinite on the link scale), and
+# a deviance of size sum(w) leaves no digits for lme4's convergence tolerances (2e-3)
+MAX_WEIGHT = 1e15
+# offsets (on the link scale) beyond this are refused: every probability is then exactly 0 or 1,
+# and X beta + offset resolves beta only to |offset| * 2.2e-16; an offset is e.g. log(exposure),
+# so a value this large is a units mistake
+MAX_ABS_OFFSET = 1e8
+# numeric model-matrix values beyond this are refused: X'WX and the Hessian square them, and
+# (1e150)^2 already overflows double precision (1.8e308); 1e100 leaves room for any number of rows
+MAX_ABS_PREDICTOR = 1e100
 # R's binomial()$initialize warns when |y * n - round(y * n)| exceeds this
 INTEGER_TOL = 1e-3
 
@@ -263,13 +275,49 @@ def _numeric_column(data: pd.DataFrame, name: str, what: str,
         return s.to_numpy(dtype=float, na_value=np.nan) if s.dtype != object else \
             np.array([np.nan if pd.isna(v) else float(v) for v in s], dtype=float)
     if kind != "numeric":
+        _check_usable(s, name, what, exc)
+        stray = stray_strings(*_codes_labels(s)) if kind == "string" else None
+        if stray is not None:
+            raise exc(_stray_message(name, stray, what, factor_hint=False))
         raise exc(f"column {name!r} used in {what} must be numeric, but it holds "
                   f"{_describe_values(s)}")
     return s.to_numpy(dtype=float, na_value=np.nan)
 
 
+def _codes_labels(s: pd.Series) -> tuple[np.ndarray, list[str]]:
+    codes, info = factorize(s)
+    return codes, info.labels
+
+
+def _check_usable(s: pd.Series, name: str, what: str, exc: type[Exception] = DataError) -> None:
+    """Errors for columns no formula can use as they are: lists/dicts, time differences."""
+    kind = column_kind(s)
+    if kind == "other":
+        from .contrasts import _unhashable_values
+        shown = ", ".join(repr(v)[:40] for v in _unhashable_values(s)[:2])
+        raise exc(f"column {name!r} used in {what} holds values that are neither numbers nor labels "
+                  f"(e.g. {shown}); a model column needs one number or one label per row")
+    if kind == "timedelta":
+        raise exc(f"column {name!r} used in {what} holds time differences ({s.dtype}); convert it to "
+                  f"a number first, e.g. d[{name!r}].dt.total_seconds() / 86400 for days")
+
+
+def _stray_message(name: str, stray: tuple[list, int], what: str, factor_hint: bool = True) -> str:
+    bad, nrows = stray
+    shown = ", ".join(repr(v) for v in bad)
+    hint = (f", or if {name!r} is a factor write factor({name}) in the formula" if factor_hint else
+            f", or if it is a factor use factor({name}) in the formula, not in arithmetic")
+    return (f"column {name!r} used in {what} holds numbers and {nrows} row(s) of text that is not a "
+            f"number: {shown}. glmmlite will not guess: if these mark missing values, make them NaN "
+            f"(e.g. d[{name!r}] = pd.to_numeric(d[{name!r}], errors='coerce')){hint}")
+
+
 def _describe_values(s: pd.Series, k: int = 5) -> str:
-    vals = pd.unique(s.dropna())[:k]
+    try:
+        vals = pd.unique(s.dropna())[:k]
+    except TypeError:           # unhashable values (lists, dicts): the first few as they are
+        vals = list(s.dropna().iloc[:k])
+        return f"{s.dtype} values such as " + ", ".join(repr(v)[:40] for v in vals)
     return f"{s.dtype} values such as " + ", ".join(repr(r_label(v)) for v in vals)
 
 
@@ -295,7 +343,9 @@ def _variable_values(data: pd.DataFrame, label: str, node: Node
     """Coding and values (floats, or int64 level codes) of one model variable."""
     src = _factor_source(node)
     if src is not None:
-        codes, info = factorize(_col(data, src))
+        s = _col(data, src)
+        _check_usable(s, src, f"{label}")
+        codes, info = factorize(s)
         return VarCoding(label, info), codes
     if isinstance(node, Name):
         s = _col(data, node.id)
@@ -305,7 +355,12 @@ def _variable_values(data: pd.DataFrame, label: str, node: Node
         if kind == "datetime":
             raise DataError(f"column {node.id!r} holds dates/times ({s.dtype}); convert it to "
                             "a number (e.g. days since the start) or to strings for a factor")
+        _check_usable(s, node.id, "the formula")
         codes, info = factorize(s)
+        if kind == "string":
+            stray = stray_strings(codes, info.labels)
+            if stray is not None:
+                raise DataError(_stray_message(node.id, stray, "the formula"))
         return VarCoding(label, info), codes
     return VarCoding(label), _numeric_expr(data, node)
 
@@ -327,6 +382,12 @@ def _build_design(data: pd.DataFrame, ts: TermSet, where: str, n: int
             bad = np.flatnonzero(~np.isfinite(vals))
             raise DataError(f"variable {label!r} in the {where} has non-finite values "
                             f"(e.g. {vals[bad[0]]} in row {bad[0]} of the rows used)")
+        if not coding.is_factor and vals.size and np.max(np.abs(vals)) > MAX_ABS_PREDICTOR:
+            raise DataError(
+                f"variable {label!r} in the {where} has values as large as "
+                f"{r_label(float(vals[np.argmax(np.abs(vals))]))}: the fit squares them (X'WX, the Hessian), "
+                f"which overflows double precision; rescale it (e.g. (x - mean) / sd) -- values up to "
+                f"{MAX_ABS_PREDICTOR:g} are accepted")
         codings[label] = coding
         values[label] = vals
     codes = term_codes(ts.terms, ts.intercept, codings)
@@ -348,6 +409,8 @@ def _rebuild_design(d: _DesignSpec, nd: pd.DataFrame, where: str) -> np.ndarray:
         coding = d.codings[label]
         if coding.is_factor:
             src = _factor_source(node) or node.id
+            if column_kind(_col(nd, src)) in ("other", "timedelta"):
+                _check_usable(_col(nd, src), src, f"the {where}", NewDataError)
             codes, miss = recode(_col(nd, src), coding.factor)
             unseen = (codes < 0) & ~miss
             if unseen.any():
@@ -387,7 +450,9 @@ def _group_factor(data: pd.DataFrame, columns: tuple[str, ...], label: str
     comp_codes, infos = [], []
     for c in columns:
         s = _col(data, c)
-        if column_kind(s) == "datetime":
+        if column_kind(s) == "other":
+            _check_usable(s, c, f"grouping factor {label!r}")
+        if column_kind(s) in ("datetime", "timedelta"):
             s = s.astype(str)
         codes, info = factorize(s)
         comp_codes.append(codes)
@@ -422,7 +487,9 @@ def _rebuild_group(g: _GroupSpec, nd: pd.DataFrame, label: str, allow_new_levels
     miss_any = np.zeros(n, dtype=bool)
     for c, info, r in zip(g.columns, g.infos, g.radix):
         s = _col(nd, c)
-        if column_kind(s) == "datetime":
+        if column_kind(s) == "other":
+            _check_usable(s, c, f"grouping factor {label!r}", NewDataError)
+        if column_kind(s) in ("datetime", "timedelta"):
             s = s.astype(str)
         codes, miss = recode(s, info)
         bad |= codes < 0
@@ -455,6 +522,10 @@ def _aliased_columns(X: np.ndarray, tol: float = RANK_TOL) -> list[int]:
     n, p = X.shape
     if p == 0:
         return []
+    # the test is relative to each column's norm: scale columns to max |x| = 1 first so that
+    # squares of huge values (1e200) cannot overflow
+    scale = np.max(np.abs(X), axis=0) if n else np.ones(p)
+    X = X / np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
     norms = np.sqrt(np.einsum("ij,ij->j", X, X))
     if np.all(norms > 0):
         G = X.T @ X
@@ -524,6 +595,8 @@ def _response(data: pd.DataFrame, formula: Formula, weights: np.ndarray | None
         src = node.id if isinstance(node, Name) else _factor_source(node)
         s = _col(data, src)
         kind = column_kind(s)
+        if kind in ("other", "timedelta"):
+            _check_usable(s, src, "the response", ResponseError)
         if kind == "bool":
             y = _numeric_column(data, src, "the response")
             return y, w_user.copy(), ResponseInfo("binary", label)
@@ -583,6 +656,19 @@ def _response(data: pd.DataFrame, formula: Formula, weights: np.ndarray | None
     return y, w_user.copy(), ResponseInfo(kind, label)
 
 
+def _check_not_constant(y: np.ndarray, w: np.ndarray, resp: ResponseInfo) -> None:
+    """lme4's "Response is constant": all successes or all failures (rows with weight > 0)."""
+    used = w > 0
+    if not used.any():
+        raise ResponseError(f"the response {resp.name!r} has no trials: every row has 0 trials (weight 0)")
+    yu = y[used]
+    if np.all(yu == 0) or np.all(yu == 1):
+        what = "a failure (0)" if np.all(yu == 0) else "a success (1)"
+        raise ResponseError(
+            f"the response {resp.name!r} is constant: every observation used is {what}, so there is "
+            "nothing to model (lme4: 'Response is constant'); check the response column and the rows used")
+
+
 # ----------------------------------------------------------------------------- arguments
 def _as_data(data) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
@@ -606,6 +692,7 @@ def _vector_argument(value, name: str, data: pd.DataFrame, n: int) -> tuple[np.n
                                 f"but holds {_describe_values(s)}")
         return s.to_numpy(dtype=float, na_value=np.nan), value
     if isinstance(value, pd.Series):
+        value = _aligned(value, name, data)
         arr = value.to_numpy(dtype=float, na_value=np.nan) if column_kind(value) in ("numeric", "bool") \
             else None
     else:
@@ -623,6 +710,30 @@ def _vector_argument(value, name: str, data: pd.DataFrame, n: int) -> tuple[np.n
     if len(arr) != n:
         raise ArgumentError(f"{name}= has length {len(arr)} but data have {n} rows")
     return arr, None
+
+
+def _aligned(value: pd.Series, name: str, data: pd.DataFrame) -> pd.Series:
+    """A weights=/offset= Series matched to the data's rows by index, as pandas aligns.
+
+    The same index (in any order) is aligned; any other index is an error rather than a
+    silent match by position.
+    """
+    idx = data.index
+    if value.index.equals(idx):
+        return value
+    if (len(value) == len(idx) and value.index.is_unique and idx.is_unique
+            and value.index.sort_values().equals(idx.sort_values())):
+        return value.reindex(idx)
+    if len(value) != len(idx):
+        return value          # the length check below reports it
+    extra = value.index.difference(idx)[:3].tolist() if value.index.is_unique else []
+    missing = idx.difference(value.index)[:3].tolist() if value.index.is_unique else []
+    detail = (f" (labels such as {extra} are not in the data's index, and {missing} of the data's "
+              "are missing)" if extra or missing else " (it has repeated labels)")
+    raise ArgumentError(
+        f"{name}= is a pandas Series whose index does not match the data's index{detail}: pandas "
+        f"would align them by label. Give a Series with the data's index, or {name}=s.to_numpy() to "
+        "match by position.")
 
 
 # ----------------------------------------------------------------------------- main
@@ -674,8 +785,23 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
             bad = np.unique(w_arr[w_arr < 0])[:5]
             raise ArgumentError(f"weights= must be >= 0 (they are numbers of trials or prior "
                                 f"weights); found negative values {', '.join(r_label(b) for b in bad)}")
+        big = w_arr >= MAX_WEIGHT
+        if big.any():
+            raise ArgumentError(
+                f"weights= has values as large as {r_label(float(np.nanmax(w_arr)))}: weights (numbers of "
+                f"trials) must be below {MAX_WEIGHT:g}; at that size a count of trials has too few "
+                "digits left in double precision for the fit (and cannot be a real count of trials)")
+        if np.all((w_arr == 0) | np.isnan(w_arr)):
+            raise ArgumentError("weights= are all 0 (or missing): no observation carries any information, "
+                                "so there is nothing to fit")
     if o_arr is not None and np.isinf(o_arr).any():
         raise ArgumentError("offset= must be finite; found infinite values")
+    if o_arr is not None and (np.abs(o_arr) > MAX_ABS_OFFSET).any():
+        worst = float(o_arr[np.nanargmax(np.abs(o_arr))])
+        raise ArgumentError(
+            f"offset= has values as large as {r_label(worst)}: an offset is on the link scale (e.g. "
+            f"log(exposure)), where anything beyond +-40 already means a probability of exactly 0 or 1; "
+            f"offsets beyond +-{MAX_ABS_OFFSET:g} are refused")
 
     # ---- missing values (R's na.omit on the model frame)
     used = parsed.column_names()
@@ -713,6 +839,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
 
     # ---- response and weights
     y, w, resp = _response(frame, parsed, w_arr)
+    _check_not_constant(y, w, resp)
 
     # ---- offset
     off = np.zeros(n) if o_arr is None else o_arr.astype(float).copy()
@@ -720,6 +847,11 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
         v = _numeric_expr(frame, node)
         if not np.all(np.isfinite(v)):
             raise DataError(f"offset({deparse(node)}) has non-finite values")
+        if (np.abs(v) > MAX_ABS_OFFSET).any():
+            raise DataError(
+                f"offset({deparse(node)}) has values as large as {r_label(float(v[np.argmax(np.abs(v))]))}: "
+                f"an offset is on the link scale (e.g. log(exposure)); offsets beyond +-{MAX_ABS_OFFSET:g} "
+                "are refused")
         off = off + v
 
     # ---- fixed effects

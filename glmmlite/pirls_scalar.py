@@ -11,19 +11,19 @@ group ``j``; ``W_i = w_i mu'(eta_i)^2 / V(mu_i)`` (Fisher weights);
     D(theta, beta) = sum_j log(1 + theta^2 S_j) + sum_j u_j^2 - 2 sum_i log p(y_i | u)
 
 at the conditional modes ``u = u(theta, beta)`` (lme4's ``log|L|^2 + ||u||^2 + aic``).
+
+With the logit link every PIRLS step makes one ``exp`` and one ``log1p`` per row (see
+:mod:`glmmlite.loglik`) and otherwise only a few passes over the rows.
 """
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 from .aggregate import aggregate_rows
 from .family import Binomial
+from .loglik import BinomialLoglik, vdot
 
-
-def _vdot(a: np.ndarray, b: np.ndarray) -> float:
-    """Dot product of two vectors without BLAS (whose threads stall on a busy machine)."""
-    return float(np.einsum("i,i->", a, b))
+_vdot = vdot     # the old name, kept for callers
 
 
 class ScalarLaplace:
@@ -41,14 +41,17 @@ class ScalarLaplace:
     zcol : ndarray (n,)
         The term's column (ones for a random intercept).
     family : Binomial
+    aggregate : bool
+        Sum rows that share a linear predictor into binomial counts first.
     """
+
+    has_gradient = True
 
     def __init__(self, y, weights, offset, X, codes, nlevels, zcol, family: Binomial,
                  aggregate: bool = True):
         const = None
-        yy, ww = np.asarray(y, float), np.asarray(weights, float)
-        # saturated log-likelihood without binomial coefficients (for AGQ's unit deviances)
-        self.saturated = float(np.sum(special.xlogy(ww * yy, yy) + special.xlogy(ww * (1 - yy), 1 - yy)))
+        # saturated log-likelihood of the original rows (for AGQ's unit deviances)
+        self.saturated = BinomialLoglik(y, weights, family).saturated()
         if aggregate:
             agg = aggregate_rows(y, weights, offset, X, [codes, zcol])
             if agg is not None:
@@ -65,38 +68,39 @@ class ScalarLaplace:
         self.ones_z = bool(np.all(self.z == 1.0))
         self.z2 = self.z * self.z
         self.family = family
-        m = np.round(self.w)
-        self._k = np.round(m * self.y)          # successes
-        self._mk = m - self._k                  # failures
-        self._const = (float(np.sum(family.log_choose(self.y, self.w)[self.w > 0]))
-                       if const is None else const)
-        if np.any(self.w <= 0):                 # zero-weight rows do not count
-            self._k = np.where(self.w > 0, self._k, 0.0)
-            self._mk = np.where(self.w > 0, self._mk, 0.0)
+        self.loglik = BinomialLoglik(self.y, self.w, family, const)
         self.u = np.zeros(self.J)
         self._logit = family.link == "logit"
         self._wy = self.w * self.y
         self.n_pirls = 0
         self.n_eval = 0
+        self.last = None
 
-    # -------------------------------------------------------------- helpers
-    def _gsum(self, v: np.ndarray) -> np.ndarray:
+    # ------------------------------------------------------- the interface
+    @property
+    def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(y, weights, offset, X)`` of the rows this backend works on (maybe aggregated)."""
+        return self.y, self.w, self.offset, self.X
+
+    def fisher_weights(self, eta: np.ndarray) -> np.ndarray:
+        """``W = w mu'(eta)^2 / V(mu)`` for each of :attr:`rows`."""
+        return self.moments(eta, self.family.linkinv(eta))[0]
+
+    def group_sum(self, v: np.ndarray) -> np.ndarray:
+        """``sum_{i in group j} v_i`` for every group j."""
         return np.bincount(self.codes, weights=v, minlength=self.J)
 
-    def _eta(self, eta_fixed: np.ndarray, theta: float, u: np.ndarray) -> np.ndarray:
+    def eta(self, eta_fixed: np.ndarray, theta: float, u: np.ndarray) -> np.ndarray:
+        """The linear predictor ``eta_fixed + theta z u[codes]``."""
         if self.ones_z:
             return eta_fixed + theta * u[self.codes]
         return eta_fixed + theta * self.z * u[self.codes]
 
-    def _minus2logp(self, mu: np.ndarray) -> float:
-        # -2 log dbinom(k, m, mu) summed; mu is clamped inside (0, 1) by the links
-        return -2.0 * (self._const + _vdot(self._k, np.log(mu)) + _vdot(self._mk, np.log1p(-mu)))
-
-    def _moments(self, eta: np.ndarray, mu: np.ndarray):
+    def moments(self, eta: np.ndarray, mu: np.ndarray):
         """Fisher weights W and scores s = d log p / d eta for each row."""
         if self._logit:
-            W = self.w * mu * (1.0 - mu)
-            return W, self._wy - self.w * mu
+            wmu = self.w * mu
+            return wmu * (1.0 - mu), self._wy - wmu
         m1 = self.family.mu_eta(eta)
         var = mu * (1.0 - mu)
         W = self.w * m1 * m1 / var
@@ -106,36 +110,38 @@ class ScalarLaplace:
     def pirls(self, theta: float, beta: np.ndarray, u0: np.ndarray | None = None,
               tol: float = 1e-11, maxit: int = 60) -> np.ndarray:
         """Conditional modes ``u`` at (theta, beta) by penalized IRLS with step halving."""
-        fam = self.family
+        ll = self.loglik
         eta_fixed = self.X @ beta + self.offset
         u = self.u.copy() if u0 is None else np.array(u0, float)
         if theta == 0.0:
             u[:] = 0.0
             self.u = u
-            mu = fam.linkinv(eta_fixed)
-            self._final = (eta_fixed, mu, self._minus2logp(mu))
+            mu, m2lp = ll.mu_and_minus2logp(eta_fixed)
+            self._final = (eta_fixed, mu, m2lp)
             return u
-        eta = self._eta(eta_fixed, theta, u)
-        mu = fam.linkinv(eta)
-        m2lp = self._minus2logp(mu)
-        pdev = m2lp + _vdot(u, u)
+        eta = self.eta(eta_fixed, theta, u)
+        mu, m2lp = ll.mu_and_minus2logp(eta)
+        pdev = m2lp + vdot(u, u)
+        zc = None if self.ones_z else self.z
         for _ in range(maxit):
             self.n_pirls += 1
-            W, s = self._moments(eta, mu)
-            if self.ones_z:
-                S = self._gsum(W)
-                g = self._gsum(s)
+            W, s = self.moments(eta, mu)
+            if zc is None:
+                S = self.group_sum(W)
+                g = self.group_sum(s)
             else:
-                S = self._gsum(W * self.z2)
-                g = self._gsum(s * self.z)
+                S = self.group_sum(W * self.z2)
+                g = self.group_sum(s * zc)
             delta = (theta * g - u) / (1.0 + theta * theta * S)
+            d_eta = theta * delta[self.codes]
+            if zc is not None:
+                d_eta *= zc
             step = 1.0
             for _half in range(30):
                 u_new = u + step * delta
-                eta_new = self._eta(eta_fixed, theta, u_new)
-                mu_new = fam.linkinv(eta_new)
-                m2lp_new = self._minus2logp(mu_new)
-                pdev_new = m2lp_new + _vdot(u_new, u_new)
+                eta_new = eta + step * d_eta if step != 1.0 else eta + d_eta
+                mu_new, m2lp_new = ll.mu_and_minus2logp(eta_new)
+                pdev_new = m2lp_new + vdot(u_new, u_new)
                 if pdev_new <= pdev + 1e-10 * abs(pdev):
                     break
                 step *= 0.5
@@ -149,27 +155,28 @@ class ScalarLaplace:
         return u
 
     # ------------------------------------------------------------ deviance
-    def deviance(self, theta: float, beta: np.ndarray) -> float:
+    def deviance(self, theta, beta: np.ndarray) -> float:
         """Laplace deviance D(theta, beta) (lme4's stage-2 objective with nAGQ = 1)."""
         return self.deviance_and_gradient(theta, beta, gradient=False)[0]
 
-    def deviance_and_gradient(self, theta: float, beta: np.ndarray, gradient: bool = True):
+    def deviance_and_gradient(self, theta, beta: np.ndarray, gradient: bool = True):
         """D(theta, beta) and, if asked, its gradient in (theta, beta).
 
-        The gradient is exact given the modes: the implicit derivative of ``u`` enters
-        only through ``log|L|^2`` (the rest is stationary at the mode).
+        ``theta`` is a number or a 1-vector.  The gradient is exact given the modes: the
+        implicit derivative of ``u`` enters only through ``log|L|^2`` (the rest is
+        stationary at the mode).
         """
         self.n_eval += 1
         fam = self.family
-        theta = float(theta)
+        theta = float(np.ravel(np.asarray(theta, float))[0])
         beta = np.asarray(beta, float)
         u = self.pirls(theta, beta)
         eta, mu, m2lp = self._final
-        W, s = self._moments(eta, mu)
-        S = self._gsum(W * self.z2) if not self.ones_z else self._gsum(W)
+        W, s = self.moments(eta, mu)
+        S = self.group_sum(W * self.z2) if not self.ones_z else self.group_sum(W)
         t2 = theta * theta
         ld = 1.0 + t2 * S
-        dev = float(np.sum(np.log(ld)) + _vdot(u, u) + m2lp)
+        dev = float(np.sum(np.log(ld)) + vdot(u, u) + m2lp)
         self.last = dict(theta=theta, beta=beta, u=u.copy(), eta=eta, mu=mu, S=S, W=W)
         if not gradient:
             return dev, None
@@ -185,24 +192,38 @@ class ScalarLaplace:
             s1 = self.w * (-m1 * m1 / var + r * (m2 / var - m1 * m1 * dV / (var * var)))
             W1 = self.w * (2.0 * m1 * m2 / var - m1 ** 3 * dV / (var * var))
         z, z2 = self.z, self.z2
-        H = self._gsum(-s1) if self.ones_z else self._gsum(-s1 * z2)
-        G = self._gsum(W1) if self.ones_z else self._gsum(W1 * z2 * z)
+        if self.ones_z:
+            H = S if self._logit else self.group_sum(-s1)
+            G = self.group_sum(W1)
+        else:
+            H = S if self._logit else self.group_sum(-s1 * z2)
+            G = self.group_sum(W1 * z2 * z)
         c = t2 * theta * G / ld                      # dD/du at the mode
         den = 1.0 + t2 * H
-        ldi = ld[self.codes]
         # beta
         if self.ones_z:
-            row = t2 * W1 / ldi - 2.0 * s + theta * s1 * (c / den)[self.codes]
+            row = (t2 / ld)[self.codes] * W1 - 2.0 * s + (theta * c / den)[self.codes] * s1
         else:
-            row = t2 * W1 * z2 / ldi - 2.0 * s + theta * s1 * z * (c / den)[self.codes]
+            row = ((t2 / ld)[self.codes] * z2) * W1 - 2.0 * s + ((theta * c / den)[self.codes] * z) * s1
         g_beta = self.X.T @ row
         # theta
-        sz = self._gsum(s) if self.ones_z else self._gsum(s * z)
+        sz = self.group_sum(s) if self.ones_z else self.group_sum(s * z)
         g_theta_direct = np.sum((2.0 * theta * S + t2 * G * u) / ld) - 2.0 * np.sum(sz * u)
         g_theta = g_theta_direct + np.sum(c * (sz - theta * H * u) / den)
         return dev, np.concatenate([[g_theta], g_beta])
 
-    # ----------------------------------------------------------- used by AGQ
+    # ------------------------------------------------------------ at a point
     def cond_sd(self) -> np.ndarray:
         """Conditional SDs of u at the last evaluation: 1 / sqrt(1 + theta^2 S_j)."""
         return 1.0 / np.sqrt(1.0 + self.last["theta"] ** 2 * self.last["S"])
+
+    def modes(self, theta, beta) -> np.ndarray:
+        """Spherical conditional modes u at (theta, beta)."""
+        self.deviance(theta, beta)
+        return self.u.copy()
+
+    def conditional_variances(self, theta, beta) -> list[np.ndarray]:
+        """The conditional variances of b = theta u: one (levels, 1, 1) array."""
+        self.deviance(theta, beta)
+        t = self.last["theta"]
+        return [(t * t * self.cond_sd() ** 2)[:, None, None]]

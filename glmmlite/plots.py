@@ -6,7 +6,7 @@ against the same proportion in ``nsim`` data sets simulated from the model
 (jittered open circles).  If the model describes the data, the observed points
 sit inside the clouds.
 
-:func:`plot_profile` draws the profile zeta curves of :class:`~glmmlite.profile.Profile`
+:func:`plot_profile` draws the profile zeta curves of :class:`~glmmlite.inference.profile.Profile`
 (lme4's ``xyplot(profile(m))``).
 """
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ArgumentError
+from .inference.parm import n_variance, resolve_parm
 
 __all__ = ["plot_simulated", "simulated_proportions", "plot_profile"]
 
@@ -48,6 +49,8 @@ def _as_proportion(values: Any, frame: Any) -> np.ndarray:
             return (arr == levels[1]).astype(float)
         raise ArgumentError("cannot turn a non-numeric simulated response into proportions")
     arr = arr.astype(float)
+    if arr.ndim == 2:                       # cbind simulation: (successes, failures)
+        arr = arr[:, 0]
     if kind == "cbind":
         w = np.asarray(frame.weights, float)
         return np.where(w > 0, arr / np.where(w > 0, w, 1.0), 0.0)
@@ -108,7 +111,8 @@ def simulated_proportions(
     y = np.asarray(fr.y, float)
     if sims is None:
         sims = m.simulate(nsim=nsim, seed=seed, use_u=use_u)
-    cols = [sims.iloc[:, j] for j in range(sims.shape[1])] if isinstance(sims, pd.DataFrame) else list(sims)
+    from .simulate import sim_columns      # one simulation per item (cbind: an n x 2 frame)
+    cols = sim_columns(sims)
     keys = data[by].reset_index(drop=True)
     codes, uniques = pd.MultiIndex.from_frame(keys.astype(object)).factorize()
     ng = len(uniques)
@@ -282,7 +286,7 @@ def plot_profile(
     Parameters
     ----------
     prof : Profile
-        From :func:`glmmlite.profile.profile`.
+        From :func:`glmmlite.profile`.
     parm : None, str, int or list
         Which profiled parameters to draw (default all).
     absval : bool
@@ -299,15 +303,12 @@ def plot_profile(
     import matplotlib.pyplot as plt
     from scipy import stats
 
-    from .profile import resolve_parm
-
     names_all = list(prof.estimates.index)
     prof_names = prof.parameters
     if parm is None:
         names = prof_names
     else:
-        from .profile import _n_variance
-        idx = resolve_parm(parm, names_all, _n_variance(names_all))
+        idx = resolve_parm(parm, names_all, n_variance(names_all))
         names = [names_all[i] for i in idx if names_all[i] in prof_names]
     n = len(names)
     ncols = ncols or min(3, n)

@@ -2,36 +2,24 @@
 ``profile`` need."""
 from __future__ import annotations
 
-import builtins
 import dataclasses
-import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from .errors import ArgumentError, NewDataError, ResponseError
+from .errors import ArgumentError
 from .family import Binomial
 from .modelframe import ModelFrame
-from .remat import (b_from_u, sdcor_bounds, sdcor_names, sdcor_to_theta, theta_names, theta_to_sdcor,
-                    z_lambda)
+from .newdata import as_frame, check_nsim, offset_for, parse_re_form, rng
+from .remat import b_from_u, theta_names, z_lambda
 
 _RESID_TYPES = ("deviance", "pearson", "response", "working")
 
 
-def _rng(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise ArgumentError(f"seed must be an int, a numpy Generator or None, not {seed!r}")
-    return np.random.default_rng(seed)
-
-
-def _check_nsim(nsim) -> int:
-    if isinstance(nsim, bool) or not isinstance(nsim, (int, np.integer)) or nsim < 1:
-        raise ArgumentError(f"nsim must be a whole number >= 1, not {nsim!r}")
-    return int(nsim)
+_rng = rng
+_check_nsim = check_nsim
 
 
 class GlmerResult:
@@ -50,12 +38,10 @@ class GlmerResult:
         Number of levels of each grouping factor.
     """
 
-    def __init__(self, *, frame: ModelFrame, family: Binomial, nAGQ: int, x: np.ndarray, deviance_value: float,
-                 u: np.ndarray, hessian: np.ndarray, gradient: np.ndarray, vcov_beta: np.ndarray, devfun: Any,
-                 n_eval: int, converged: bool, messages: list[str], data_name: str | None = None):
-        self.frame = frame
-        self.family = family
-        self.nAGQ = nAGQ
+    def __init__(self, *, model: Any, x: np.ndarray, deviance_value: float, u: np.ndarray, hessian: np.ndarray,
+                 gradient: np.ndarray, vcov_beta: np.ndarray, devfun: Any, optinfo: Any):
+        self.model = model               # glmmlite.model.GlmerModel: frame, family, nAGQ, control, names
+        self.optinfo = optinfo           # glmmlite.control.OptInfo: lme4's optinfo
         self._devfun = devfun
         self.layout = devfun.layout
         self._x = np.asarray(x, float)
@@ -66,15 +52,71 @@ class GlmerResult:
         self.hessian = hessian
         self.gradient = gradient
         self._vcov_exact = vcov_beta
-        self._vcov_cache: np.ndarray | None = None
-        self.n_eval = n_eval
-        self.converged = converged
-        self.messages = list(messages)
-        self.data_name = data_name
-        self.weights_name: str | None = None
-        self.offset_argument = False     # True when glmer() was given offset= (not in the formula)
+        self._vcov_cache: dict[str, np.ndarray] = {}
         self.deviance = float(deviance_value)
-        self.formula = frame.formula
+
+    # ------------------------------------------------------------ the model and the optimizer's record
+    @property
+    def frame(self) -> ModelFrame:
+        return self.model.frame
+
+    @property
+    def family(self) -> Binomial:
+        return self.model.family
+
+    @property
+    def nAGQ(self) -> int:
+        return self.model.nAGQ
+
+    @property
+    def formula(self) -> str:
+        return self.model.frame.formula
+
+    @property
+    def control(self):
+        """The :class:`~glmmlite.GlmerControl` the fit ran with."""
+        return self.model.control
+
+    def _set_model(self, **changes) -> None:
+        self.model = dataclasses.replace(self.model, **changes)
+
+    @property
+    def data_name(self) -> str | None:
+        return self.model.data_name
+
+    @data_name.setter
+    def data_name(self, value: str | None) -> None:
+        self._set_model(data_name=value)
+
+    @property
+    def weights_name(self) -> str | None:
+        return self.model.weights_name
+
+    @weights_name.setter
+    def weights_name(self, value: str | None) -> None:
+        self._set_model(weights_name=value)
+
+    @property
+    def offset_argument(self) -> bool:
+        """True when ``glmer()`` was given ``offset=`` (not in the formula)."""
+        return self.model.offset_argument
+
+    @offset_argument.setter
+    def offset_argument(self, value: bool) -> None:
+        self._set_model(offset_argument=bool(value))
+
+    @property
+    def messages(self) -> list[str]:
+        """lme4's convergence-check messages (``optinfo.lme4_messages``)."""
+        return list(self.optinfo.lme4_messages)
+
+    @property
+    def converged(self) -> bool:
+        return self.optinfo.conv_code == 0
+
+    @property
+    def n_eval(self) -> int:
+        return self.optinfo.feval
 
     # ------------------------------------------------------------ basics
     @property
@@ -116,36 +158,50 @@ class GlmerResult:
             out.setdefault(t.group, t.nlevels)
         return out
 
-    def is_singular(self, tol: float = 1e-4) -> bool:
-        """True if some variance parameter is on (or within ``tol`` of) its boundary (lme4's isSingular)."""
+    def is_singular(self, tol: float | None = None) -> bool:
+        """True if some variance parameter is on (or within ``tol`` of) its boundary (lme4's isSingular).
+
+        ``tol`` defaults to the fit's ``control.singular_tol`` (1e-4, lme4's).
+        """
+        tol = self.model.control.singular_tol if tol is None else tol
         return bool(np.any(self.theta[self.layout.diagonal_mask()] < tol))
 
     @property
-    def _vcov(self) -> np.ndarray:
-        if self._vcov_cache is None:
-            self._vcov_cache = self._compute_vcov()
-        return self._vcov_cache
+    def hessian_method(self) -> str:
+        """``"lme4"`` (default): standard errors from lme4's own finite-difference Hessian of its
+        PIRLS objective (one scalar term, Laplace; see :mod:`glmmlite.lme4_vcov`); ``"exact"``:
+        from the Hessian of the exact Laplace deviance.  Set it on a fit to switch; ``vcov()``,
+        ``coef_table()`` and the summary follow."""
+        return self._hessian_method
 
-    def _compute_vcov(self) -> np.ndarray:
+    @hessian_method.setter
+    def hessian_method(self, value: str) -> None:
+        if value not in ("lme4", "exact"):
+            raise ArgumentError(f"hessian_method must be 'lme4' or 'exact', not {value!r}")
+        self._hessian_method = value
+
+    _hessian_method = "lme4"
+
+    @property
+    def _vcov(self) -> np.ndarray:
+        method = self.hessian_method
+        if method not in self._vcov_cache:      # one entry per method: switching needs no reset
+            self._vcov_cache[method] = self._compute_vcov(method)
+        return self._vcov_cache[method]
+
+    def _compute_vcov(self, method: str | None = None) -> np.ndarray:
         dev = self._devfun
-        if dev.scalar and dev.has_gradient and self.hessian_method == "lme4":
-            from .fit import _vcov_from_hessian
-            from .glm import glm_irls
-            from .lme4_vcov import lme4_hessian
-            lap = dev.laplace
+        method = self.hessian_method if method is None else method
+        if dev.scalar and dev.has_gradient and method == "lme4":
+            from .hessian import vcov_from_hessian
             try:
-                beta0 = glm_irls(lap.y, lap.w, lap.offset, lap.X, self.family)
-                V, _ = _vcov_from_hessian(lme4_hessian(lap, self._x, beta0), self.ntheta)
+                with np.errstate(all="ignore"):
+                    V, _ = vcov_from_hessian(dev.lme4_hessian(self._x), self.ntheta)
                 if V is not None and np.all(np.isfinite(V)):
                     return V
-            except (np.linalg.LinAlgError, FloatingPointError, ValueError):
+            except (np.linalg.LinAlgError, FloatingPointError, ValueError, ZeroDivisionError):
                 pass
         return self._vcov_exact
-
-    hessian_method = "lme4"
-    """``"lme4"``: standard errors from lme4's own finite-difference Hessian of its PIRLS
-    objective (one scalar term, Laplace; see :mod:`glmmlite.lme4_vcov`); ``"exact"``: from the
-    Hessian of the exact Laplace deviance.  Set on an instance to switch."""
 
     def vcov(self) -> pd.DataFrame:
         """Covariance of the fixed effects: 2 * inverse Hessian of the deviance, beta block (lme4 1.1-31)."""
@@ -155,7 +211,11 @@ class GlmerResult:
     def vcov_rx(self) -> pd.DataFrame:
         """The cheaper covariance from the final PIRLS step (R's ``vcov(m, use.hessian = FALSE)``)."""
         names = list(self.frame.fixef_names)
-        return pd.DataFrame(self._devfun.vcov_rx(self._x), index=names, columns=names)
+        try:
+            V = self._devfun.vcov_rx(self._x)
+        except np.linalg.LinAlgError:    # the fixed effects are not identified: NaN, as the fit's SEs
+            V = np.full((len(names), len(names)), np.nan)
+        return pd.DataFrame(V, index=names, columns=names)
 
     def coef_table(self) -> pd.DataFrame:
         """R's ``coef(summary(m))``: Estimate, Std. Error, z value, Pr(>|z|)."""
@@ -213,7 +273,9 @@ class GlmerResult:
                     for c in range(a + 1, term.k):
                         df[f"condCov_{term.names[c]}.{term.names[a]}"] = V[:, c, a]
             if term.group in out:
-                out[term.group] = out[term.group].join(df, how="outer")
+                # two terms on one factor, e.g. (1|g) + (0 + x|g): side by side, as lme4's ranef
+                # (whose columns may then repeat a name, as ``(1|g) + (1|g)`` gives)
+                out[term.group] = pd.concat([out[term.group], df], axis=1)
             else:
                 out[term.group] = df
         return out
@@ -249,8 +311,12 @@ class GlmerResult:
         return pd.Series(r, index=fr.data.index, name=type)
 
     def predict(self, newdata: pd.DataFrame | None = None, type: str = "link", re_form: Any = None,
-                allow_new_levels: bool = False) -> pd.Series:
+                allow_new_levels: bool = False, se_fit: bool = False, level: float = 0.95):
         """Predictions on the link or response scale (R's ``predict.merMod``).
+
+        With ``se_fit=True`` (issue 11): a DataFrame ``fit``, ``se_fit``, ``lower``, ``upper``
+        (delta method, ``level`` intervals; ``re_form`` may then also name terms, ``"~(1|id)"``);
+        see :func:`glmmlite.prediction_se.predict_se`.
 
         Parameters
         ----------
@@ -267,14 +333,16 @@ class GlmerResult:
             raise ArgumentError(f"type must be 'link' or 'response', not {type!r}")
         if not isinstance(allow_new_levels, (bool, np.bool_)):
             raise ArgumentError(f"allow_new_levels must be True or False, not {allow_new_levels!r}")
+        if se_fit:   # issue 11
+            from .prediction_se import predict_se
+            return predict_se(self, newdata, type=type, re_form=re_form, level=level, allow_new_levels=allow_new_levels)
         use_re = _parse_re_form(re_form)
         fr = self.frame
         if newdata is None:
             eta = self._eta(re=use_re)
             index = fr.data.index
         else:
-            if not isinstance(newdata, pd.DataFrame):
-                raise NewDataError(f"newdata must be a pandas DataFrame, not {builtins.type(newdata).__name__}")
+            newdata = _as_frame(newdata)
             X = fr.fixed_matrix(newdata)
             eta = X @ self.beta + _offset_for(fr, newdata, self.offset_argument)
             if use_re:
@@ -289,39 +357,18 @@ class GlmerResult:
         return pd.Series(out, index=index, name=type)
 
     # --------------------------------------------------------------- simulate
-    def simulate(self, nsim: int = 1, seed=None, use_u: bool = False) -> pd.DataFrame:
+    def simulate(self, nsim: int = 1, seed=None, use_u: bool = False, stream: str | None = None,
+                 newparams: dict | None = None) -> pd.DataFrame:
         """Simulate responses from the fitted model (R's ``simulate.merMod``).
 
-        Parameters
-        ----------
-        nsim : int
-            Number of simulated responses.
-        seed : int or numpy.random.Generator, optional
-        use_u : bool
-            False (R's default, ``re.form = NA``): draw new random effects for every
-            simulation.  True: keep the fitted conditional modes.
-
-        Returns
-        -------
-        DataFrame with columns ``sim_1`` ... ``sim_nsim``, of the response's kind: 0/1 for
-        0/1 data, the factor's levels for a factor, proportions for proportion responses and
-        the number of successes for ``cbind`` responses.
+        ``seed``: an int or numpy Generator (numpy's stream, the default), or an
+        :class:`~glmmlite.rstream.RStream` / ``stream="r"`` for R's draws exactly
+        (an int is then R's ``set.seed``).  ``newparams={"theta": ..., "beta": ...}``
+        as lme4's.  The columns ``sim_1`` ... have the response's kind, as lme4's:
+        see :func:`glmmlite.simulate.simulate`.
         """
-        nsim = _check_nsim(nsim)
-        if not isinstance(use_u, (bool, np.bool_)):
-            raise ArgumentError(f"use_u must be True or False, not {use_u!r}")
-        rng = _rng(seed)
-        fr, fam = self.frame, self.family
-        eta_fixed = fr.X @ self.beta + fr.offset
-        M = z_lambda(fr.random, self.layout, self.theta)
-        trials = np.round(fr.weights).astype(np.int64)
-        cols = {}
-        for s in range(nsim):
-            u = self.u if use_u else rng.standard_normal(M.shape[1])
-            mu = fam.linkinv(eta_fixed + M @ u)
-            k = rng.binomial(trials, mu)
-            cols[f"sim_{s + 1}"] = self._as_response(k, trials)
-        return pd.DataFrame(cols, index=fr.data.index)
+        from .simulate import simulate
+        return simulate(self, nsim=nsim, seed=seed, use_u=use_u, stream=stream, newparams=newparams)
 
     def _as_response(self, k: np.ndarray, trials: np.ndarray):
         kind = self.frame.response.kind
@@ -335,135 +382,65 @@ class GlmerResult:
             return pd.Categorical.from_codes(k.astype(int), categories=levels)
         return k
 
-    def refit(self, y) -> "GlmerResult":
+    def refit(self, y, warn: bool = True) -> "GlmerResult":
         """Refit the same model to a new response (R's ``refit``), e.g. a column of ``simulate``.
 
-        ``y`` is of the response's kind (0/1, factor levels, proportions, or successes for
-        ``cbind`` responses), one value per row used in the fit.
+        ``y`` is of the response's kind (0/1, factor levels, proportions, or successes -- or
+        the (successes, failures) table -- for ``cbind`` responses), one value per row used
+        in the fit; a one-column DataFrame (``m.simulate(1)``, R's idiom) is taken as its
+        column.  The refit runs through :attr:`model` (weights, offset, nAGQ, control and the
+        summary's names are the original fit's) and starts from the current estimates, as
+        lme4's.  Its warnings reach the caller as ``glmer``'s do; ``warn=False`` silences them
+        without touching the warning filters (they stay in ``optinfo.warnings``).
         """
-        from .fit import fit_frame
-        fr = self.frame
-        y = np.asarray(y)
-        if y.shape[0] != fr.n:
-            raise ArgumentError(f"refit needs one response value per row used in the fit ({fr.n}), got {y.shape[0]}")
-        kind = fr.response.kind
-        if kind == "factor":
-            levels = list(fr.response.levels)
-            bad = sorted({str(v) for v in pd.unique(pd.Series(y).dropna()) if str(v) not in map(str, levels)})
-            if bad or pd.isna(pd.Series(y)).any():
-                raise ResponseError(
-                    f"refit: the new response must take the levels {levels} of {fr.response.name!r}; "
-                    f"got {bad[:5] if bad else 'missing values'}")
-            yy = (pd.Categorical(pd.Series(y).astype(str), categories=[str(v) for v in levels]).codes == 1).astype(float)
-        else:
-            try:
-                yy = np.asarray(y, dtype=float)
-            except (TypeError, ValueError):
-                raise ResponseError(f"refit: the new response must be numeric for a {kind} response; "
-                                    f"got values such as {list(pd.unique(pd.Series(y)))[:3]}") from None
-            if kind == "cbind":
-                trials = fr.weights
-                bad = ~np.isfinite(yy) | (yy < 0) | (yy > trials) | (yy != np.round(yy))
-                what = "whole numbers of successes between 0 and the number of trials"
-                yy = np.where(trials > 0, yy / np.where(trials > 0, trials, 1.0), 0.0)
-            elif kind == "proportion":
-                bad = ~np.isfinite(yy) | (yy < 0) | (yy > 1)
-                what = "proportions between 0 and 1"
-            else:
-                bad = ~np.isin(yy, (0.0, 1.0))
-                what = "0 or 1"
-            if np.any(bad):
-                raise ResponseError(f"refit: the new response must be {what}; got "
-                                    f"{list(pd.unique(np.asarray(y)[bad]))[:5]}")
-        new = dataclasses.replace(fr, y=yy)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return fit_frame(new, self.family, self.nAGQ, data_name=self.data_name, start=self._x)  # as lme4: from the current estimates
+        from .simulate import response_to_y
+        if not isinstance(warn, (bool, np.bool_)):
+            raise ArgumentError(f"warn must be True or False, not {warn!r}")
+        yy = response_to_y(self.frame, y, "refit")
+        return self.model.with_response(yy).fit(start=self._x, warn=bool(warn))
 
     # ----------------------------------------------- profiling on the sd/cor scale
+    # (the implementation: glmmlite/inference/sdcor.py)
     def param_names_sdcor(self) -> list[str]:
         """lme4's ``oldNames = FALSE`` parameter names: ``sd_(Intercept)|id``, then the fixed effects."""
-        return sdcor_names(self.frame.random) + list(self.frame.fixef_names)
+        from .inference import sdcor
+        return sdcor.names(self)
 
     def params_sdcor(self) -> np.ndarray:
-        return np.concatenate([theta_to_sdcor(self.theta, self.layout), self.beta])
+        """The estimates on the sd/cor scale, then the fixed effects."""
+        from .inference import sdcor
+        return sdcor.estimates(self)
 
     def param_lower_sdcor(self) -> np.ndarray:
-        lo, _ = sdcor_bounds(self.layout)
-        return np.concatenate([lo, np.full(self.beta.size, -np.inf)])
+        from .inference import sdcor
+        return sdcor.lower(self)
 
     def param_upper_sdcor(self) -> np.ndarray:
-        _, hi = sdcor_bounds(self.layout)
-        return np.concatenate([hi, np.full(self.beta.size, np.inf)])
-
-    def _all_scalar(self) -> bool:
-        return all(k == 1 for k in self.layout.ks)
-
-    def _to_x(self, z: np.ndarray) -> np.ndarray:
-        z = np.asarray(z, float)
-        if self._all_scalar():
-            return z.copy()
-        return np.concatenate([sdcor_to_theta(z[:self.ntheta], self.layout), z[self.ntheta:]])
+        from .inference import sdcor
+        return sdcor.upper(self)
 
     def devfun_sdcor(self, z: np.ndarray) -> float:
         """The deviance at parameters on the sd/cor + beta scale."""
-        return float(self._devfun(self._to_x(z)))
+        from .inference import sdcor
+        return sdcor.deviance_at(self, z)
 
     def refit_fixed(self, index: int, value: float, start: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         """Fix parameter ``index`` (sd/cor + beta scale) at ``value``; minimize over the others.
 
         Returns the minimized deviance and the full parameter vector (sd/cor + beta scale).
         """
-        from .optimize import minimize_deviance
-        z0 = self.params_sdcor() if start is None else np.asarray(start, float).copy()
-        z0[index] = value
-        dev = self._devfun
-        if self._all_scalar():
-            fg = dev.value_and_grad if dev.has_gradient else None
-            res = minimize_deviance(dev, z0, fun_and_grad=fg, fixed={index: value},
-                                    hessian=self.hessian if fg is not None else None, gtol=1e-4)
-            z = res.x.copy()
-            z[:self.ntheta] = np.abs(z[:self.ntheta])
-            return res.fun, z
-        from scipy import optimize
-        free = np.array([i for i in range(z0.size) if i != index])
-        lo, hi = self.param_lower_sdcor(), self.param_upper_sdcor()
-
-        nt = self.ntheta
-
-        def f(w):
-            z = z0.copy()
-            z[free] = w
-            return self.devfun_sdcor(z)
-
-        def fg(w):
-            # chain rule through the sd/cor -> theta map (its Jacobian by central differences:
-            # cheap, it involves no deviance evaluations)
-            z = z0.copy()
-            z[free] = w
-            val, gx = dev.value_and_grad(self._to_x(z))
-            J = np.empty((nt, nt))
-            for j in range(nt):
-                e = np.zeros(nt)
-                e[j] = 1e-7
-                J[:, j] = (sdcor_to_theta(z[:nt] + e, self.layout) - sdcor_to_theta(z[:nt] - e, self.layout)) / 2e-7
-            gz = np.concatenate([J.T @ gx[:nt], gx[nt:]])
-            return val, gz[free]
-
-        bounds = list(zip(lo[free], hi[free]))
-        if dev.has_gradient:
-            res = optimize.minimize(fg, z0[free], jac=True, method="L-BFGS-B", bounds=bounds)
-        else:
-            res = optimize.minimize(f, z0[free], method="L-BFGS-B", bounds=bounds)
-        z = z0.copy()
-        z[free] = res.x
-        return float(res.fun), z
+        from .inference import sdcor
+        return sdcor.refit_fixed(self, index, value, start)
 
     # ------------------------------------------------------------ summary
-    def summary(self) -> "Summary":
-        """lme4's ``summary(m)``: printed as R prints it, and as HTML in a notebook."""
+    def summary(self, corr: bool = True) -> "Summary":
+        """lme4's ``summary(m)``: printed as R prints it, and as HTML in a notebook.
+
+        ``corr=False`` leaves out the correlation of the fixed effects (R's
+        ``summary(m, corr = FALSE)``).
+        """
         from .summary import Summary
-        return Summary(self)
+        return Summary(self, corr=corr)
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -477,39 +454,106 @@ class GlmerResult:
 
     # ------------------------------------------------------------ issue 3
     def confint(self, parm=None, level: float = 0.95, method: str = "profile", **kwargs) -> pd.DataFrame:
-        """Confidence intervals (R's ``confint.merMod``); see :func:`glmmlite.confint.confint`."""
-        from .confint import confint
+        """Confidence intervals (R's ``confint.merMod``); see :func:`glmmlite.inference.confint.confint`."""
+        from .inference.confint import confint
         return confint(self, parm=parm, level=level, method=method, **kwargs)
 
     def profile(self, parm=None, **kwargs):
-        """The likelihood profile (R's ``profile.merMod``); see :func:`glmmlite.profile.profile`."""
-        from .profile import profile
+        """The likelihood profile (R's ``profile.merMod``); see :func:`glmmlite.inference.profile.profile`."""
+        from .inference.profile import profile
         return profile(self, parm=parm, **kwargs)
 
+    # --- after the fit (issue 11) ---
+    # Thin wrappers over glmmlite.prediction_se, .marginal, .emm, .simresid, .ranef_plot,
+    # .tidy_table and .power_sim; the work and the documentation are there.
+    def predict_interval(self, newdata: pd.DataFrame | None = None, type: str = "response", re_form: Any = None,
+                         level: float = 0.95, method: str = "delta", allow_new_levels: bool = False,
+                         **kwargs) -> pd.DataFrame:
+        """Predictions with ``se_fit``, ``lower``, ``upper``; see :func:`glmmlite.prediction_se.predict_se`."""
+        from .prediction_se import predict_se
+        return predict_se(self, newdata, type=type, re_form=re_form, level=level, method=method,
+                          allow_new_levels=allow_new_levels, **kwargs)
 
-def _parse_re_form(re_form) -> bool:
-    """True to include the random effects (R's re.form = NULL), False for re.form = NA / ~0."""
-    if re_form is None:
-        return True
-    if isinstance(re_form, float) and np.isnan(re_form):
-        return False
-    if isinstance(re_form, str):
-        s = re_form.replace(" ", "")
-        if s in ("~0", "NA", "~1-1", "0"):
-            return False
-    raise ArgumentError(
-        f"re_form must be None (include all random effects, R's re.form = NULL) or '~0' "
-        f"(population level, R's re.form = NA); got {re_form!r}"
-    )
+    def probabilities(self, newdata: pd.DataFrame | None = None, level: float = 0.95, n_quad: int = 32) -> pd.DataFrame:
+        """Typical-cluster and population-averaged probabilities with intervals; see :mod:`glmmlite.marginal`."""
+        from .marginal import probabilities
+        return probabilities(self, newdata, level=level, n_quad=n_quad)
+
+    def population_average(self, newdata: pd.DataFrame | None = None, level: float = 0.95,
+                           n_quad: int = 32) -> pd.DataFrame:
+        """Population-averaged probabilities; see :func:`glmmlite.marginal.population_average`."""
+        from .marginal import population_average
+        return population_average(self, newdata, level=level, n_quad=n_quad)
+
+    def emmeans(self, specs: Any, by: Any = None, type: str = "response", **kwargs):
+        """Estimated marginal means and contrasts; see :func:`glmmlite.emm.emmeans`."""
+        from .emm import emmeans
+        return emmeans(self, specs, by=by, type=type, **kwargs)
+
+    def simulate_residuals(self, nsim: int = 250, seed=None, group: str | None = None, conditional: bool = False):
+        """DHARMa-style scaled residuals; see :func:`glmmlite.simresid.simulate_residuals`."""
+        from .simresid import simulate_residuals
+        return simulate_residuals(self, nsim=nsim, seed=seed, group=group, conditional=conditional)
+
+    def coef(self) -> dict[str, pd.DataFrame]:
+        """R's ``coef(m)``: fixed + random effects per level of each grouping factor."""
+        from .ranef_plot import coef_by_group
+        return coef_by_group(self)
+
+    def plot_ranef(self, group: str | None = None, term: str | None = None, level: float = 0.95, **kwargs):
+        """Caterpillar plot of the conditional modes; see :func:`glmmlite.ranef_plot.plot_ranef`."""
+        from .ranef_plot import plot_ranef
+        return plot_ranef(self, group=group, term=term, level=level, **kwargs)
+
+    def tidy(self, effects: Any = ("fixed", "ran_pars"), conf_int: bool = False, conf_level: float = 0.95,
+             conf_method: str = "Wald", exponentiate: bool = False, **kwargs) -> pd.DataFrame:
+        """broom.mixed's ``tidy()``; see :func:`glmmlite.tidy_table.tidy`."""
+        from .tidy_table import tidy
+        return tidy(self, effects=effects, conf_int=conf_int, conf_level=conf_level, conf_method=conf_method,
+                    exponentiate=exponentiate, **kwargs)
+
+    @property
+    def params(self) -> pd.Series:
+        """statsmodels' name for the fixed effects (``fixef``)."""
+        return self.fixef.rename("params")
+
+    @property
+    def bse(self) -> pd.Series:
+        """statsmodels' name for the fixed effects' standard errors."""
+        return self.coef_table()["Std. Error"].rename("bse")
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """statsmodels' name for the Wald z statistics."""
+        return self.coef_table()["z value"].rename("tvalues")
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """statsmodels' name for the Wald p values."""
+        return self.coef_table()["Pr(>|z|)"].rename("pvalues")
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """statsmodels-style Wald intervals of the fixed effects: columns 0 and 1."""
+        from .tidy_table import conf_int_sm
+        return conf_int_sm(self, alpha)
+
+    def icc(self, boot: bool = False, nsim: int = 200, seed=None, level: float = 0.95, **kwargs):
+        """Intraclass correlation on the latent scale; see :func:`glmmlite.tidy_table.icc`."""
+        from .tidy_table import icc
+        return icc(self, boot=boot, nsim=nsim, seed=seed, level=level, **kwargs)
+
+    def power(self, term: str, nsim: int = 100, **kwargs):
+        """Power by simulation for a fixed effect; see :func:`glmmlite.power_sim.power`."""
+        from .power_sim import power
+        return power(self, term, nsim=nsim, **kwargs)
+    def sd_confint(self, level: float = 0.95, nAGQ: int = 25, progress: bool | None = None) -> pd.DataFrame:
+        """Profile interval of the random-intercept SD under nAGQ = 25; see :mod:`glmmlite.sd_interval`."""
+        from .sd_interval import sd_confint
+        return sd_confint(self, level=level, nAGQ=nAGQ, progress=progress)
+    # --- end of after the fit (issue 11) ---
 
 
-def _offset_for(frame: ModelFrame, newdata: pd.DataFrame, offset_argument: bool = False) -> np.ndarray:
-    """The formula's ``offset(...)`` terms evaluated on ``newdata``."""
-    if offset_argument:
-        warnings.warn(
-            "the model was fitted with an offset= argument, which cannot be rebuilt for new data: "
-            "these predictions leave it out. Put the offset in the formula, e.g. "
-            "'y ~ x + offset(log_n) + (1|g)', to have it applied to new data.",
-            UserWarning, stacklevel=3,
-        )
-    return frame.new_offset(newdata)
+# old private names, kept for callers outside this module
+_as_frame = as_frame
+_parse_re_form = parse_re_form
+_offset_for = offset_for

@@ -15,6 +15,12 @@ so that a Python session can replay an R script's random draws exactly:
   the cases where R consumes none (``sd = 0``, ``prob = 0`` or ``1``, ``size = 0``,
   ``min == max``).
 
+* :meth:`RStream.from_random_seed` continues from an R ``.Random.seed`` vector and
+  :meth:`RStream.check` refuses a stream that cannot go on; a stream passed as
+  ``seed`` to :func:`~glmmlite.article.simulate_article_data` or
+  :meth:`GlmerResult.simulate <glmmlite.results.GlmerResult.simulate>` is advanced
+  exactly as R's session would be.
+
 The Mersenne-Twister itself is numpy's :class:`numpy.random.MT19937` (the
 same algorithm), whose state is set to R's words directly.  Hot paths
 (``runif``, ``rnorm``, ``sample(replace=True)`` and binomial inversion) are
@@ -318,12 +324,22 @@ class RStream:
         -------
         RStream
         """
-        v = np.asarray(random_seed).ravel()
+        if isinstance(random_seed, RStream):
+            return random_seed.check().copy()
+        try:
+            v = np.asarray(random_seed).ravel()
+        except (TypeError, ValueError):
+            raise ArgumentError(
+                f".Random.seed must be a vector of {_MT_N + 2} integers, not "
+                f"{type(random_seed).__name__}") from None
         if v.size != _MT_N + 2:
             raise ArgumentError(
                 f".Random.seed for Mersenne-Twister has {_MT_N + 2} integers, got {v.size}")
         if not np.issubdtype(v.dtype, np.integer):
-            raise ArgumentError(".Random.seed must hold integers")
+            raise ArgumentError(f".Random.seed must hold integers, got dtype {v.dtype}")
+        if v.min() < -_INT_MAX - 1 or v.max() > _INT_MAX:
+            raise ArgumentError(".Random.seed must hold 32-bit integers (R's integers); found "
+                                f"values from {int(v.min())} to {int(v.max())}")
         if int(v[0]) != _KIND_CODE:
             raise ArgumentError(
                 f".Random.seed[1] is {int(v[0])}; only R's default kinds (10403 = "
@@ -341,6 +357,32 @@ class RStream:
         obj._bitgen = np.random.MT19937(0)
         obj._set_words(words, mti)
         return obj
+
+    def check(self) -> "RStream":
+        """Raise :class:`~glmmlite.errors.ArgumentError` unless the stream can go on drawing.
+
+        A stream can continue when it holds a Mersenne-Twister state of 624 words
+        with a position in 1..624 and not all words zero, as R's ``.Random.seed``
+        requires.  (Only a stream whose internals were replaced or damaged fails.)
+
+        Returns
+        -------
+        RStream
+            ``self``, for chaining.
+        """
+        bitgen = getattr(self, "_bitgen", None)
+        try:
+            st = bitgen.state if isinstance(bitgen, np.random.MT19937) else None
+            key = np.asarray(st["state"]["key"]) if st is not None else None
+            pos = int(st["state"]["pos"]) if st is not None else -1
+        except (AttributeError, KeyError, TypeError, ValueError):
+            key, pos = None, -1
+        if key is None or key.shape != (_MT_N,) or not 0 < pos <= _MT_N or not key.any():
+            raise ArgumentError(
+                f"this RStream cannot continue: it holds no valid Mersenne-Twister state "
+                f"({_MT_N} words and a position in 1..{_MT_N}); make a new one with RStream(seed) "
+                "or RStream.from_random_seed(.Random.seed)")
+        return self
 
     @property
     def state(self) -> np.ndarray:
@@ -651,26 +693,18 @@ class RStream:
         res = np.empty(active.size, dtype=np.int64)
 
         # Runs of consecutive inversion draws are vectorised; BTPE draws are scalar.
-        i = 0
         m = active.size
-        while i < m:
+        cuts = np.flatnonzero(inv[1:] != inv[:-1]) + 1
+        for i, j in zip(np.concatenate([[0], cuts]).tolist(), np.concatenate([cuts, [m]]).tolist()):
             if inv[i]:
-                j = i
-                while j < m and inv[j]:
-                    j += 1
                 res[i:j] = self._binv_run(qn[i:j], g[i:j], r[i:j])
-                i = j
             else:
-                j = i
-                while j < m and not inv[j]:
-                    j += 1
                 # each later draw in this BTPE run needs >= 2 uniforms
                 reader = _Reader(self)
                 for t in range(i, j):
                     later = 2 * (j - t - 1)
                     res[t] = _btpe(int(a_n[t]), float(a_pp[t]), reader, later)
                 reader.close()
-                i = j
         flip = a_pp > 0.5
         res[flip] = a_n[flip] - res[flip]
         out[active] = res

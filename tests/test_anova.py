@@ -12,7 +12,7 @@ from tolerances import LOGLIK_ABS
 
 import glmmlite as gl
 import tolerances as tol
-from glmmlite.anova import AnovaTable, anova
+from glmmlite.inference.anova import AnovaTable, anova
 from glmmlite.errors import ArgumentError
 
 # Chisq is a difference of two logLiks, each within LOGLIK_ABS: 2 * 2 * LOGLIK_ABS.
@@ -90,3 +90,20 @@ def test_anova_checks_data(seed_data, models):
         anova(m, "m2")
     with pytest.raises(ArgumentError, match="labels"):
         anova(m, m2, names=["a"])
+
+
+def test_anova_prints_formulas_as_the_summary_and_r_do(cbpp_data):
+    """Issue 13, 5: one formula-to-text routine: anova's Models lines are R's deparse
+    (``cbind(incidence, size - incidence)``), as on the summary's Formula line."""
+    d = cbpp_data.copy()
+    d["period"] = d["period"].astype(str)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m1 = gl.glmer("cbind(incidence,size-incidence)~period+(1|herd)", data=d, data_name="cbpp")
+        m0 = gl.glmer("cbind(incidence,size-incidence)~1+(1|herd)", data=d, data_name="cbpp")
+    text = str(anova(m0, m1)).split("\n")
+    assert text[:4] == ["Data: cbpp", "Models:",
+                        "m0: cbind(incidence, size - incidence) ~ 1 + (1 | herd)",
+                        "m1: cbind(incidence, size - incidence) ~ period + (1 | herd)"]
+    formula_line = [s for s in str(m1.summary()).split("\n") if s.startswith("Formula:")][0]
+    assert formula_line == "Formula: " + text[3].split(": ", 1)[1]

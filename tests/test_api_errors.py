@@ -140,9 +140,16 @@ def test_predict_allow_new_levels_is_population_level(m):
     np.testing.assert_allclose(resp, 1 / (1 + np.exp(-both)), rtol=1e-12)
 
 
-@pytest.mark.parametrize("bad", [[1, 2, 3], {"trt": ["treat"], "sex": ["male"], "id": [1]}])
+@pytest.mark.parametrize("bad", [[1, 2, 3], (1, 2), "trt"])
 def test_predict_newdata_not_a_dataframe(m, bad):
     check(NewDataError, lambda: m.predict(bad), "DataFrame", type(bad).__name__)
+
+
+def test_predict_newdata_dict_as_glmer_data(m):
+    """Issue 13, 8: a dict of columns is accepted as newdata, as glmer accepts it as data."""
+    nd = {"trt": ["treat"], "sex": ["male"], "id": [1]}
+    assert np.allclose(m.predict(nd).to_numpy(), m.predict(pd.DataFrame(nd)).to_numpy())
+    check(NewDataError, lambda: m.predict({"trt": ["treat", "control"], "sex": ["male"], "id": [1]}), "dict")
 
 
 def test_predict_bad_type(m):

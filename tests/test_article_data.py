@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import glmmlite.article as article
-from conftest import load_json
+from conftest import load_csv, load_json
 from glmmlite.article import (ARTICLE_CELLS, ARTICLE_PROBS, SEX_LEVELS, TRT_LEVELS,
                               article_design, article_p, article_p2, simulate_article_data)
 from glmmlite.errors import ArgumentError, GlmmliteWarning
@@ -21,25 +21,80 @@ P_ABS = 1e-15
 
 @pytest.fixture(scope="module")
 def r_data() -> pd.DataFrame:
+    """The article's session: set.seed(1), then its code top to bottom, coin flip included."""
     return simulate_article_data(stream="r", seed=1)
 
 
-# ----------------------------------------------------------------- R's stream: the reference
-def test_r_stream_reproduces_seed_data(r_data, seed_data):
-    assert list(r_data.columns) == list(seed_data.columns) == [
+@pytest.fixture(scope="module")
+def r_seed_order() -> pd.DataFrame:
+    """The same code without the coin flip (the order of seed_data.csv)."""
+    return simulate_article_data(stream="r", seed=1, coin_flip=False)
+
+
+@pytest.fixture(scope="module")
+def article_data() -> pd.DataFrame:
+    return load_csv("article_data.csv")
+
+
+@pytest.fixture(scope="module")
+def article_draws() -> dict:
+    return load_json("article_draws.json")
+
+
+# ----------------------------------------------------------------- R's stream: the article's session
+def test_r_stream_reproduces_article_data_bit_for_bit(r_data, article_data):
+    assert list(r_data.columns) == list(article_data.columns) == [
         "id", "day", "trt", "sex", "p", "y", "p2", "y2"]
-    assert len(r_data) == len(seed_data) == 3500
+    pd.testing.assert_frame_equal(r_data, article_data, check_exact=True)
+
+
+def test_capital_r_is_the_same_stream(r_data):
+    pd.testing.assert_frame_equal(simulate_article_data(stream="R", seed=1), r_data, check_exact=True)
+    pd.testing.assert_frame_equal(simulate_article_data(stream="NumPy", seed=3),
+                                  simulate_article_data(stream="numpy", seed=3))
+
+
+def test_coin_flip_is_the_articles(r_data, article_draws):
+    assert r_data.attrs["coin_flip"] == article_draws["coin_flip"] == [1, 1, 1, 1, 0]
+
+
+def test_every_draw_of_the_session(r_data, article_draws):
+    first = r_data.groupby("id", sort=True).first()
+    assert first["trt"].tolist() == article_draws["trt"]
+    assert first["sex"].tolist() == article_draws["sex"]
+    assert r_data["y"].tolist() == article_draws["y"]
+    assert r_data["y2"].tolist() == article_draws["y2"]
+    # p = cell probability + r_probs[id]: the normals are R's to the last bit
+    rs = RStream(1)
+    rs.sample(TRT_LEVELS, 250, replace=True)
+    rs.sample(SEX_LEVELS, 250, replace=True)
+    assert rs.rbinom(5, 1, 0.5).tolist() == article_draws["coin_flip"]
+    assert rs.rnorm(250, 0, 0.03).tolist() == article_draws["r_probs"]
+    rs.rbinom(3500, 1, r_data["p"].to_numpy())
+    assert rs.rnorm(250, 0, 0.03).tolist() == article_draws["rnorm2"]
+
+
+def test_rstream_seed_is_left_where_r_calls_simulate(article_draws, r_data):
+    rs = RStream(1)
+    d = simulate_article_data(seed=rs)          # stream inferred from the RStream
+    pd.testing.assert_frame_equal(d, r_data, check_exact=True)
+    assert rs.state.tolist() == article_draws["random_seed_before_simulate_m"]
+
+
+def test_seed_order_without_coin_flip_is_seed_data(r_seed_order, seed_data):
+    assert len(r_seed_order) == len(seed_data) == 3500
     for col in ("id", "day", "y", "y2"):
-        assert (r_data[col].to_numpy() == seed_data[col].to_numpy()).all(), col
-    for col in ("trt", "sex"):
-        assert r_data[col].tolist() == seed_data[col].tolist(), col
+        assert (r_seed_order[col].to_numpy() == seed_data[col].to_numpy()).all(), col
     for col in ("p", "p2"):
-        diff = np.abs(r_data[col].to_numpy() - seed_data[col].to_numpy()).max()
+        diff = np.abs(r_seed_order[col].to_numpy() - seed_data[col].to_numpy()).max()
         assert diff <= P_ABS, f"{col}: max |diff| {diff:.3g}"
+    pd.testing.assert_frame_equal(r_seed_order, seed_data, check_exact=True)
+    assert "coin_flip" not in r_seed_order.attrs
 
 
-def test_r_stream_is_bit_exact(r_data, seed_data):
-    pd.testing.assert_frame_equal(r_data, seed_data, check_exact=True)
+def test_coin_flip_shifts_every_later_draw(r_data, r_seed_order):
+    assert r_data[["trt", "sex"]].equals(r_seed_order[["trt", "sex"]])
+    assert not np.array_equal(r_data["p"].to_numpy(), r_seed_order["p"].to_numpy())
 
 
 def test_dtypes(r_data):
@@ -50,9 +105,9 @@ def test_dtypes(r_data):
     assert pd.api.types.is_string_dtype(r_data["sex"])
 
 
-def test_subject_vectors_match_raw_draws(r_data):
+def test_subject_vectors_match_raw_draws(r_seed_order):
     ref = load_json("seed_rng_draws.json")["seed_data"]
-    first = r_data.groupby("id", sort=True).first()
+    first = r_seed_order.groupby("id", sort=True).first()
     assert first["trt"].tolist() == ref["trt"]
     assert first["sex"].tolist() == ref["sex"]
 
@@ -61,6 +116,7 @@ def test_steps_one_by_one_equal_the_bundle(r_data):
     rs = RStream(1)
     trt = rs.sample(TRT_LEVELS, 250, replace=True)
     sex = rs.sample(SEX_LEVELS, 250, replace=True)
+    rs.rbinom(5, 1, 0.5)                        # the coin flip
     design = article_design(250, 14)
     rows = design["id"].to_numpy() - 1
     p = article_p(trt, sex, rs.rnorm(250, 0, 0.03))[rows]
@@ -73,11 +129,18 @@ def test_steps_one_by_one_equal_the_bundle(r_data):
 
 def test_rstream_as_seed_continues_that_stream(r_data):
     rs = RStream(1)
-    d = simulate_article_data(seed=rs)          # stream inferred from the RStream
+    d = simulate_article_data(seed=rs)
     pd.testing.assert_frame_equal(d, r_data)
     assert rs.state[1] != 624                   # the caller's stream advanced
     again = simulate_article_data(seed=rs)
     assert not again["y"].equals(r_data["y"])
+
+
+def test_numpy_stream_draws_a_coin_flip_too():
+    a = simulate_article_data(n=30, days=2, seed=4)
+    b = simulate_article_data(n=30, days=2, seed=4, coin_flip=False)
+    assert set(a.attrs["coin_flip"]) <= {0, 1} and len(a.attrs["coin_flip"]) == 5
+    assert a[["trt", "sex"]].equals(b[["trt", "sex"]])
 
 
 def test_design_matches_reference(seed_data):
@@ -179,7 +242,8 @@ def test_numpy_stream_out_of_range_clip():
 # ----------------------------------------------------------------- argument checks
 @pytest.mark.parametrize("kwargs", [
     {"n": 0}, {"days": 1.5}, {"probs": (0.4, 0.85, 0.3)}, {"probs": (0.4, 1.2, 0.3, 0.5)},
-    {"sd": -0.1}, {"sd_logit": float("nan")}, {"scale": "odds"}, {"stream": "R"},
+    {"sd": -0.1}, {"sd_logit": float("nan")}, {"scale": "odds"}, {"stream": "python"},
+    {"stream": 1}, {"coin_flip": "yes"}, {"seed": -1}, {"seed": True},
     {"out_of_range": "ignore"}, {"coefs": (1, 2, 3)},
     {"stream": "r", "seed": np.random.default_rng(1)},
     {"stream": "numpy", "seed": RStream(1)},

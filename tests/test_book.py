@@ -27,9 +27,14 @@ def toc_files() -> list[str]:
     return [root] + re.findall(r"^\s*-\s*file:\s*(\S+)", text, re.M)
 
 
+# pages of the table of contents that are not numbered chapter notebooks
+NON_CHAPTER_PAGES = ("book/summary", "book/r-to-python")
+
+
 def chapters() -> list[Path]:
-    """The chapter notebooks (MyST Markdown), in book order (the root page excluded)."""
-    return [ROOT / f"{name}.md" for name in toc_files()[1:]]
+    """The chapter notebooks (MyST Markdown), in book order (the root page and the closing
+    summary page, plain Markdown, excluded)."""
+    return [ROOT / f"{name}.md" for name in toc_files()[1:] if name not in NON_CHAPTER_PAGES]
 
 
 def chapter_title(path: Path) -> str:
@@ -77,8 +82,9 @@ def test_chapter_structure(path):
         assert len(re.findall(r"^:class: dropdown", text, re.M)) >= n_sol, "solutions must be hidden"
         assert solution_code(path), "no solution code to test"
     if number >= 2 and number != 11:  # chapter 11 compares with stored lme4 numbers
-        assert re.search(r"^:::\{dropdown\} R.*?\n```r\n", text, re.M | re.S), \
-            "no R code (collapsed block) next to the Python steps"
+        assert re.search(r"^:::\{dropdown\} R.*?\n```r\n", text, re.M | re.S) or \
+            re.search(r"^:::\{tab-item\} R\n:sync: r\n```r\n", text, re.M), \
+            "no R code (an R tab, or a collapsed block) next to the Python steps"
 
 
 def _notebook(path):

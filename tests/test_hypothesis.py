@@ -9,7 +9,13 @@ Properties
 * shuffling the rows changes no estimate;
 * relabelling the levels of the grouping factor changes no estimate;
 * a hostile formula string (``__import__``, ``exec(``, ``;``, quotes, backticks, unicode, ...)
-  fits or raises FormulaError/DataError, and nothing in it is ever executed.
+  fits or raises FormulaError/DataError, and nothing in it is ever executed;
+* issue 13: columns of any type (floats, ints, int64 ids above 2**53, uint64, booleans, labels,
+  categoricals, numbers with a stray ``"."``, dates, time differences, lists, all-NaN, ...), any
+  formula over them (``+ * :``, ``log() I() factor() offset()``, every random-term shape), any
+  response kind, weights (arrays, Series by index, zeros, 1e-9), offsets and nAGQ, with every
+  method of the fit run: only glmmlite's errors and warnings ever come out (a quarter of the
+  profile's examples: each runs ~25 methods).
 
 How many examples
 -----------------
@@ -323,3 +329,187 @@ def test_vector_term_invariant_to_row_order_and_labels(model, rnd):
     m2, _ = fit_checked(formula, d2)
     assert m2 is not None
     assert_same_estimates(m1, m2)
+
+
+# ----------------------------------------------------------------------------- issue 13: anything at all
+# Random column types, random formulas over them, weights, offsets and nAGQ; every method of
+# the fit is run.  The property: nothing but glmmlite's errors (GlmmliteError) and warnings
+# (GlmmliteWarning) ever comes out -- no raw pandas/numpy/LAPACK exception, no RuntimeWarning,
+# no hang.  The example count is a quarter of the profile's (each example runs ~20 methods).
+ANY_EXAMPLES = max(25, PROFILE.max_examples // 4)
+
+COLUMN_KINDS = ["float", "float", "float", "int", "bigint", "bool", "labels", "labels", "categorical",
+                "ordered", "stray", "numtext", "mixed", "datetime", "timedelta", "allnan", "constant",
+                "nullable", "lists", "float15", "huge", "tiny", "object_float"]
+GROUP_KINDS = ["int", "int", "labels", "bigint", "float15", "categorical", "bool", "nullable", "uint"]
+
+
+def _column(kind: str, n: int, rng: np.random.Generator) -> pd.Series:
+    if kind == "float":
+        return pd.Series(np.round(rng.standard_normal(n), 3))
+    if kind == "int":
+        return pd.Series(rng.integers(0, 5, n))
+    if kind == "bigint":
+        return pd.Series((10 ** 18 + rng.integers(0, 4, n) * 7).astype(np.int64))
+    if kind == "uint":
+        return pd.Series(np.uint64(2 ** 63) + (rng.integers(0, 6, n) * 3).astype(np.uint64))
+    if kind == "bool":
+        return pd.Series(rng.random(n) < 0.5)
+    if kind == "labels":
+        return pd.Series(rng.choice(["lo", "mid", "Hi", "b"][: rng.integers(2, 5)], n))
+    if kind == "categorical":
+        return pd.Series(pd.Categorical(rng.choice(["p", "q", "r"], n), categories=["r", "q", "p", "unused"]))
+    if kind == "ordered":
+        return pd.Series(pd.Categorical(rng.choice(["s", "m", "l"], n), categories=["s", "m", "l"], ordered=True))
+    if kind == "stray":
+        s = pd.Series(np.round(rng.standard_normal(n), 2), dtype=object)
+        s.iloc[rng.integers(0, n)] = rng.choice([".", "n/a", "NA ", "?"])
+        return s
+    if kind == "numtext":
+        s = pd.Series(np.round(rng.standard_normal(n), 2).astype(str))
+        s.iloc[0] = "."
+        return s
+    if kind == "mixed":
+        return pd.Series([1, "a", 2.5, None, "b"] * (n // 5) + [1] * (n % 5), dtype=object)
+    if kind == "datetime":
+        return pd.Series(pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 4, n), unit="D"))
+    if kind == "timedelta":
+        return pd.Series(pd.to_timedelta(rng.integers(1, 9, n), unit="h"))
+    if kind == "allnan":
+        return pd.Series(np.full(n, np.nan))
+    if kind == "constant":
+        return pd.Series(np.full(n, 2.0))
+    if kind == "nullable":
+        s = pd.Series(rng.integers(0, 4, n), dtype="Int64")
+        s.iloc[0] = pd.NA
+        return s
+    if kind == "lists":
+        return pd.Series([[1, 2]] * n)
+    if kind == "float15":
+        return pd.Series(rng.choice([0.1 + 0.2, 0.3, 0.7, 1 / 3], n))
+    if kind == "huge":
+        return pd.Series(rng.standard_normal(n) * 1e12)
+    if kind == "tiny":
+        return pd.Series(rng.standard_normal(n) * 1e-12)
+    if kind == "object_float":
+        return pd.Series(list(np.round(rng.standard_normal(n), 2)), dtype=object)
+    raise AssertionError(kind)
+
+
+@st.composite
+def any_models(draw):
+    """(formula, data, keyword arguments) with columns of any type and any formula over them."""
+    n_groups = draw(st.integers(3, 10))
+    per = draw(st.integers(2, 6))
+    n = n_groups * per
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 32 - 1)))
+    kinds = {c: draw(st.sampled_from(COLUMN_KINDS)) for c in ("u", "v", "w")}
+    d = pd.DataFrame({c: _column(k, n, rng) for c, k in kinds.items()})
+    gk = draw(st.sampled_from(GROUP_KINDS))
+    codes = np.repeat(np.arange(n_groups), per)
+    rng.shuffle(codes)
+    g = _column({"int": "int", "labels": "labels"}.get(gk, gk), n, rng) if gk in ("bool",) else None
+    if g is None:
+        base = {"int": np.arange(1, n_groups + 1), "labels": np.array([f"id{i}" for i in range(n_groups)]),
+                "bigint": 10 ** 17 + np.arange(n_groups, dtype=np.int64) * 3,
+                "float15": np.array([0.1 * i + 0.2 for i in range(n_groups)]),
+                "uint": np.uint64(2 ** 63) + np.arange(n_groups, dtype=np.uint64)}.get(gk)
+        if gk == "categorical":
+            g = pd.Series(pd.Categorical([f"c{i}" for i in codes]))
+        elif gk == "nullable":
+            g = pd.Series(codes, dtype="Int64")
+        else:
+            g = pd.Series(base[codes])
+    d["g"] = g.to_numpy() if not isinstance(g.dtype, pd.CategoricalDtype) else g
+    d["h"] = rng.choice(["e", "f", "k"], n)
+    p = draw(st.floats(0.15, 0.85))
+    d["y"] = (rng.random(n) < p).astype(int)
+    d["m"] = rng.integers(0, 6, n) if draw(st.integers(0, 9)) == 0 else rng.integers(1, 6, n)
+    d["s"] = rng.binomial(d["m"], p)
+    ykind = draw(st.sampled_from(["y"] * 6 + ["bool", "text", "cbind", "cbind", "prop", "prop", "factor3"]))
+    response = {"y": "y", "bool": "yb", "text": "yt", "cbind": "cbind(s, m - s)", "prop": "s/m",
+                "factor3": "h"}[ykind]
+    d["yb"] = d["y"].astype(bool)
+    d["yt"] = np.where(d["y"] == 1, "yes", "no")
+
+    def term(draw_):
+        c = draw_(st.sampled_from(["u", "v", "w", "h"]))
+        f = draw_(st.sampled_from(["", "", "", "log", "I", "factor", "exp", "sqrt", "offset"]))
+        return c if not f else f"{f}({c})" if f != "I" else f"I({c}^2)"
+
+    fixed = [term(draw) for _ in range(draw(st.integers(0, 3)))]
+    ops = [draw(st.sampled_from([" + ", " + ", " * ", ":"])) for _ in fixed[1:]]
+    rhs = fixed[0] if fixed else "1"
+    for op, t in zip(ops, fixed[1:]):
+        rhs += op + t
+    rterm = draw(st.sampled_from(["(1|g)", "(1|g)", "(1|g)", "(u|g)", "(1|g) + (1|h)", "(1|g/h)",
+                                  "(1|g:h)", "(0 + u|g)", "(u||g)", "(1|g) + (1|g)"]))
+    formula = f"{response} ~ {rhs} + {rterm}"
+    kw: dict = {}
+    wk = draw(st.sampled_from(["none"] * 8 + ["ints", "series", "shuffled", "zeros", "column", "tiny"]))
+    if ykind == "prop":
+        wk = "column"
+    if wk == "ints":
+        kw["weights"] = rng.integers(1, 4, n).astype(float)
+    elif wk == "series":
+        kw["weights"] = pd.Series(rng.integers(1, 4, n), index=d.index + 100)
+    elif wk == "shuffled":
+        kw["weights"] = pd.Series(rng.integers(1, 4, n), index=d.index).sample(frac=1.0, random_state=1)
+    elif wk == "zeros":
+        kw["weights"] = np.where(np.arange(n) % 3 == 0, 0.0, 1.0)
+    elif wk == "column":
+        kw["weights"] = "m"
+    elif wk == "tiny":
+        kw["weights"] = np.full(n, 1e-9)
+    ok = draw(st.sampled_from(["none", "none", "none", "small", "column", "big"]))
+    if ok == "small":
+        kw["offset"] = np.round(rng.standard_normal(n), 2)
+    elif ok == "column":
+        kw["offset"] = "u"
+    elif ok == "big":
+        kw["offset"] = np.full(n, 50.0)
+    kw["nAGQ"] = draw(st.sampled_from([1, 1, 1, 1, 3, 7]))
+    note(f"formula: {formula}; column kinds {kinds}, group {gk}, weights {wk}, offset {ok}, nAGQ {kw['nAGQ']}")
+    note(f"data:\n{d.to_string()}")
+    return formula, d, kw
+
+
+def _run_methods(m, d):
+    """Every method of a fit; each may raise only a GlmmliteError."""
+    calls = [
+        lambda: str(m.summary()), lambda: m.summary()._repr_html_(), lambda: repr(m), lambda: m.summary(corr=False),
+        lambda: m.fixef, lambda: m.vcov(), lambda: m.vcov_rx(), lambda: m.coef_table(), lambda: m.varcorr(),
+        lambda: m.ranef(), lambda: m.ranef(cond_var=True), lambda: m.fitted(),
+        lambda: [m.residuals(t) for t in ("deviance", "pearson", "response", "working")],
+        lambda: (m.loglik, m.aic, m.bic, m.deviance, m.df_resid, m.nobs, m.ngroups, m.is_singular()),
+        lambda: m.predict(), lambda: m.predict(d, type="response"), lambda: m.predict(d.head(3), re_form="~0"),
+        lambda: m.predict(d.assign(g=d["g"].iloc[::-1].to_numpy()), allow_new_levels=True),
+        lambda: m.predict(d.to_dict("list")),
+        lambda: m.refit(m.simulate(1, seed=1)), lambda: m.simulate(2, seed=2, use_u=True),
+        lambda: m.confint(method="Wald"), lambda: gl.anova(m, m),
+        lambda: setattr(m, "hessian_method", "exact") or m.vcov(),
+    ]
+    for call in calls:
+        try:
+            call()
+        except GlmmliteError as e:
+            note(f"method raised {type(e).__name__}: {e}")
+
+
+@settings(PROFILE, max_examples=ANY_EXAMPLES)
+@given(any_models())
+def test_any_columns_formulas_weights_offsets_and_methods(model):
+    formula, d, kw = model
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        try:
+            m = gl.glmer(formula, data=d, **kw)
+        except GlmmliteError as e:
+            note(f"raised {type(e).__name__}: {e}")
+            m = None
+        if m is not None:
+            assert np.isfinite(m.deviance)
+            _run_methods(m, d)
+    bad = [w for w in rec if not issubclass(w.category, GlmmliteWarning)]
+    assert not bad, "non-glmmlite warnings: " + "; ".join(
+        f"{w.category.__name__} at {w.filename}:{w.lineno}: {w.message}" for w in bad)

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 import glmmlite as gl  # noqa: E402
 from glmmlite.errors import ArgumentError  # noqa: E402
 from glmmlite.plots import plot_profile, plot_simulated, simulated_proportions  # noqa: E402
-from glmmlite.profile import profile  # noqa: E402
+from glmmlite.inference.profile import profile  # noqa: E402
 
 
 @pytest.fixture(scope="module")

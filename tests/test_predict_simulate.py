@@ -117,8 +117,9 @@ def _successes(m, sim: pd.DataFrame) -> np.ndarray:
     """Simulated numbers of successes (nobs x nsim) whatever the response's kind."""
     kind = m.frame.response.kind
     trials = m.frame.weights
-    if kind == "cbind":
-        return sim.to_numpy(float)
+    if kind == "cbind":       # (sim_i, successes), (sim_i, failures): take the successes
+        return np.column_stack([sim[c].iloc[:, 0].to_numpy(float)
+                                for c in sim.columns.get_level_values(0).unique()])
     if kind == "proportion":
         return sim.to_numpy(float) * trials[:, None]
     if kind == "factor":
@@ -291,8 +292,10 @@ def test_simulate_mean_is_marginal(name, nsim):
     """use_u=False: new random effects per simulation, so E[y_i] = E_b[invlogit(x_i beta + b)]."""
     m, _ = fitted(name)
     sim = _sim(name, nsim, 20240611)
-    assert sim.shape == (m.nobs, nsim)
-    assert list(sim.columns) == [f"sim_{i + 1}" for i in range(nsim)]
+    per = 2 if name == "cbpp_cbind" else 1
+    assert sim.shape == (m.nobs, per * nsim)
+    names = [f"sim_{i + 1}" for i in range(nsim)]
+    assert list(sim.columns.get_level_values(0).unique() if per == 2 else sim.columns) == names
     assert sim.index.equals(m.frame.data.index)
     k = _successes(m, sim)
     trials = m.frame.weights
@@ -438,14 +441,19 @@ KINDS = ["binary", "cbind", "proportion", "factor"]
 def test_simulate_kind_of_output(kind):
     m, d, col, _, _ = _kind_model(kind)
     assert m.frame.response.kind == kind
-    s = m.simulate(nsim=3, seed=1)["sim_2"]
+    sims = m.simulate(nsim=3, seed=1)
+    s = sims["sim_2"]
     if kind == "binary":
         assert np.issubdtype(s.dtype, np.integer)
         assert set(np.unique(s)) <= {0, 1} and len(np.unique(s)) == 2
-    elif kind == "cbind":
-        assert np.issubdtype(s.dtype, np.integer)
+    elif kind == "cbind":       # R's matrix column: successes and failures, R's column names
+        assert isinstance(s, pd.DataFrame) and list(s.columns) == ["incidence", ""]
+        assert list(sims.columns[:2]) == [("sim_1", "incidence"), ("sim_1", "")]
+        assert all(np.issubdtype(t, np.integer) for t in s.dtypes)
         size = d["size"].to_numpy()
-        assert np.all((s >= 0) & (s <= size)) and s.sum() > 0
+        succ = s.iloc[:, 0].to_numpy()
+        assert np.all((succ >= 0) & (succ <= size)) and succ.sum() > 0
+        np.testing.assert_array_equal(s.iloc[:, 0] + s.iloc[:, 1], size)
     elif kind == "proportion":
         assert np.issubdtype(s.dtype, np.floating)
         size = d["size"].to_numpy()
@@ -465,7 +473,11 @@ def test_cbind_and_weights_simulations_agree():
     mw, _ = fitted("cbpp_weights")
     a = mc.simulate(nsim=3, seed=5, use_u=True)
     b = mw.simulate(nsim=3, seed=5, use_u=True)
-    np.testing.assert_allclose(b.to_numpy() * mw.frame.weights[:, None], a.to_numpy(), atol=1e-9)
+    np.testing.assert_allclose(b.to_numpy() * mw.frame.weights[:, None], _successes(mc, a), atol=1e-9)
+    # and with R's stream and new random effects (an int seed with stream="r" is set.seed)
+    a = mc.simulate(nsim=3, seed=5, stream="r")
+    b = mw.simulate(nsim=3, seed=gl.RStream(5))
+    np.testing.assert_allclose(b.to_numpy() * mw.frame.weights[:, None], _successes(mc, a), atol=1e-9)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -489,6 +501,8 @@ def test_refit_simulated_response(kind):
         d2[col] = np.asarray(y, float)
     elif kind == "factor":
         d2[col] = np.asarray(y.astype(str))
+    elif kind == "cbind":
+        d2[col] = np.asarray(y.iloc[:, 0])
     else:
         d2[col] = np.asarray(y)
     with warnings.catch_warnings():

@@ -19,7 +19,7 @@ import pytest
 from scipy import stats
 
 from conftest import REF, load_json
-from glmmlite import printing as P
+from glmmlite import html_print, lme4_print, lme4_tables, rformat, rprint
 
 
 # ------------------------------------------------------------------ reference text
@@ -116,7 +116,7 @@ SUMMARIES = [
                          ids=[s[0] for s in SUMMARIES])
 def test_summary_matches_lme4(fname, sections, header, data_name, weights):
     fit = load_json(fname)
-    text = P.format_summary(**_kwargs(fit, data_name, weights))
+    text = lme4_print.format_summary(**_kwargs(fit, data_name, weights))
     assert_lines(text, _find(sections, header))
 
 
@@ -131,7 +131,7 @@ def test_summary_nagq25_matches_lme4(fname, sections, header, data_name):
     want = want[:cut - 1]                       # drop the correlation block and its blank line
     res = want.index("Scaled residuals: ")
     del want[res + 2]                            # the quantile values
-    got = P.format_summary(**_agq_kwargs(load_json(fname), data_name)).split("\n")
+    got = lme4_print.format_summary(**_agq_kwargs(load_json(fname), data_name)).split("\n")
     assert got[res + 2].lstrip().startswith("-")  # placeholder (Laplace) quantiles line
     del got[res + 2]
     assert_lines(got, want)
@@ -141,21 +141,21 @@ def test_summary_nagq25_matches_lme4(fname, sections, header, data_name):
 def test_blocks_seed_m():
     fit = load_json("seed_m.json")
     want = _find(SEED, "summary(m) ")
-    assert_lines(P.format_title(1), want[0:2])
-    assert_lines(P.format_call(family="binomial", link="logit", formula=fit["formula"], data_name="d"),
+    assert_lines(lme4_print.format_title(1), want[0:2])
+    assert_lines(lme4_print.format_call(family="binomial", link="logit", formula=fit["formula"], data_name="d"),
                  want[2:5])
-    assert_lines(P.format_fit_stats(fit["AIC"], fit["BIC"], fit["logLik"], fit["deviance_summary"],
+    assert_lines(lme4_print.format_fit_stats(fit["AIC"], fit["BIC"], fit["logLik"], fit["deviance_summary"],
                                     fit["df_resid"]), want[6:8])
-    assert_lines(P.format_scaled_residuals(fit["scaled_resid_quantiles"]), want[9:12])
-    assert_lines(P.format_varcorr(_varcorr(fit["varcorr"])), want[13:16])
-    assert_lines(P.format_ngroups(fit["nobs"], fit["ngrps"]), want[16:17])
-    assert_lines(P.format_coef_table(_coef_table(fit)), want[19:26])
-    assert_lines(P.format_corr_fixef(_matrix(fit["corr_fixef"])), want[27:32])
+    assert_lines(lme4_print.format_scaled_residuals(fit["scaled_resid_quantiles"]), want[9:12])
+    assert_lines(lme4_print.format_varcorr(_varcorr(fit["varcorr"])), want[13:16])
+    assert_lines(lme4_print.format_ngroups(fit["nobs"], fit["ngrps"]), want[16:17])
+    assert_lines(lme4_print.format_coef_table(_coef_table(fit)), want[19:26])
+    assert_lines(lme4_print.format_corr_fixef(_matrix(fit["corr_fixef"])), want[27:32])
 
 
 def test_anova_matches_lme4():
     an = load_json("seed_anova_m2_m.json")
-    text = P.format_anova(models=an["models"], formulas=an["formulas"], data_name="d",
+    text = lme4_tables.format_anova(models=an["models"], formulas=an["formulas"], data_name="d",
                           npar=an["npar"], aic=an["AIC"], bic=an["BIC"], loglik=an["logLik"],
                           deviance=an["deviance"], chisq=an["Chisq"], df=an["Df"],
                           p_value=an["p_value"])
@@ -169,7 +169,7 @@ def test_anova_matches_lme4():
 ])
 def test_confint_matches_r(fname, sections, header):
     ci = _matrix(load_json(fname)["confint_profile_95"])
-    assert_lines(P.format_confint(ci), _find(sections, header))
+    assert_lines(lme4_tables.format_confint(ci), _find(sections, header))
 
 
 # ------------------------------------------------------------------ R's number formatting
@@ -197,42 +197,42 @@ def test_confint_matches_r(fname, sections, header):
     ([1.0, math.inf, -math.inf], 7, 0, ["   1", " Inf", "-Inf"]),
 ])
 def test_r_format(x, digits, nsmall, want):
-    assert P.r_format(x, digits=digits, nsmall=nsmall) == want
+    assert rformat.r_format(x, digits=digits, nsmall=nsmall) == want
 
 
 def test_r_round_is_r4():
-    assert P.r_round(0.15, 1) == 0.1          # 0.15 is 0.1499999...
-    assert P.r_round(2.5) == 2.0 and P.r_round(3.5) == 4.0 and P.r_round(-0.5) == -0.0
-    assert P.r_round(2.675, 2) == 2.67
-    assert P.r_round(0.125, 2) == 0.12        # exact tie -> even
-    assert P.r_round(-2143.1472584844364, 1) == -2143.1
-    assert P.r_round(-2143.1472584844364, 1.669) == -2143.15   # digits -> floor(d + 0.5)
-    assert P.r_round(1234.5678, -2) == 1200.0
+    assert rformat.r_round(0.15, 1) == 0.1          # 0.15 is 0.1499999...
+    assert rformat.r_round(2.5) == 2.0 and rformat.r_round(3.5) == 4.0 and rformat.r_round(-0.5) == -0.0
+    assert rformat.r_round(2.675, 2) == 2.67
+    assert rformat.r_round(0.125, 2) == 0.12        # exact tie -> even
+    assert rformat.r_round(-2143.1472584844364, 1) == -2143.1
+    assert rformat.r_round(-2143.1472584844364, 1.669) == -2143.15   # digits -> floor(d + 0.5)
+    assert rformat.r_round(1234.5678, -2) == 1200.0
 
 
 def test_zapsmall_r42():
     # R 4.2: round(x, max(0, digits - log10(mx))) -- no ceiling
-    assert P.zapsmall([-2143.1472584844364, -2112.0139728356353], 5) == [-2143.15, -2112.01]
-    assert P.zapsmall([1.0, 1e-20], 7) == [1.0, 0.0]
-    z = P.zapsmall([math.nan, 2.0], 7)
+    assert rformat.zapsmall([-2143.1472584844364, -2112.0139728356353], 5) == [-2143.15, -2112.01]
+    assert rformat.zapsmall([1.0, 1e-20], 7) == [1.0, 0.0]
+    z = rformat.zapsmall([math.nan, 2.0], 7)
     assert math.isnan(z[0]) and z[1] == 2.0
 
 
 def test_format_pval():
     pv = [1.4665972829494977e-13, 1.2270206747670303e-77, 0.0009785869963491339, 1.79e-16]
-    assert P.format_pval(pv, digits=3) == ["1.47e-13", "< 2e-16", "0.000979", "< 2e-16"]
-    assert P.format_pval([0.5, 0.04, math.nan], digits=3) == ["0.50", "0.04", "NA"]
-    assert P.format_pval([1e-20], digits=4) == ["< 2.2e-16"]   # eps with digits - 2
-    assert P.format_pval([1e-20], digits=3) == ["<2e-16"]      # 1 digit, all tiny: no space
-    assert P.format_pval([2.99974087022699e-15], digits=4) == ["3e-15"]
+    assert rformat.format_pval(pv, digits=3) == ["1.47e-13", "< 2e-16", "0.000979", "< 2e-16"]
+    assert rformat.format_pval([0.5, 0.04, math.nan], digits=3) == ["0.50", "0.04", "NA"]
+    assert rformat.format_pval([1e-20], digits=4) == ["< 2.2e-16"]   # eps with digits - 2
+    assert rformat.format_pval([1e-20], digits=3) == ["<2e-16"]      # 1 digit, all tiny: no space
+    assert rformat.format_pval([2.99974087022699e-15], digits=4) == ["3e-15"]
 
 
 def test_abbreviate():
     names = ["(Intercept)", "trttreat", "sexmale", "trttreat:sexmale", "period2"]
-    assert P.abbreviate(names, 6) == ["(Intr)", "trttrt", "sexmal", "trttr:", "perid2"]
-    assert P.abbreviate(names, 11) == ["(Intercept)", "trttreat", "sexmale", "trttrt:sxml", "period2"]
+    assert rprint.abbreviate(names, 6) == ["(Intr)", "trttrt", "sexmal", "trttr:", "perid2"]
+    assert rprint.abbreviate(names, 11) == ["(Intercept)", "trttreat", "sexmale", "trttrt:sxml", "period2"]
     # colliding abbreviations get longer until unique
-    ab = P.abbreviate(["period2", "period3"], 4)
+    ab = rprint.abbreviate(["period2", "period3"], 4)
     assert ab[0] != ab[1] and all(len(a) <= 7 for a in ab)
 
 
@@ -240,7 +240,7 @@ def test_varcorr_vector_term_layout():
     """A correlated (1 + x | g) term: Corr column in lme4's layout."""
     vc = pd.DataFrame({"grp": ["g", "g", "g"], "var1": ["(Intercept)", "x", "(Intercept)"],
                        "var2": [None, None, "x"], "vcov": [np.nan] * 3, "sdcor": [24.74, 5.922, 0.066]})
-    lines = P.format_varcorr(vc)
+    lines = lme4_print.format_varcorr(vc)
     assert lines == ["Random effects:",
                      " Groups Name        Variance Std.Dev. Corr",
                      " g      (Intercept) 612.07   24.740       ",
@@ -248,14 +248,14 @@ def test_varcorr_vector_term_layout():
     # the same from the wide layout (one row per effect, Corr = correlation with earlier rows)
     wide = pd.DataFrame({"Groups": ["g", "g"], "Name": ["(Intercept)", "x"],
                          "Variance": [0, 0], "Std.Dev.": [24.74, 5.922], "Corr": [np.nan, 0.066]})
-    assert P.format_varcorr(wide) == lines
+    assert lme4_print.format_varcorr(wide) == lines
 
 
 def test_singular_and_messages_at_the_end():
     fit = load_json("seed_m.json")
     kw = _kwargs(fit, "d")
     kw.update(singular=True, n_dropped_na=2, fit_messages=["fixed-effect model matrix is rank deficient"])
-    lines = P.format_summary(**kw).split("\n")
+    lines = lme4_print.format_summary(**kw).split("\n")
     assert lines[-3:] == ["fixed-effect model matrix is rank deficient",
                           "optimizer (Nelder_Mead) convergence code: 0 (OK)",
                           "boundary (singular) fit: see help('isSingular')"]
@@ -263,13 +263,13 @@ def test_singular_and_messages_at_the_end():
     i = lines.index("  (2 observations deleted due to missingness)")
     assert lines[i - 1].startswith("Number of obs: 3500")
     # nothing printed when all is well
-    assert P.format_conv_messages() == []
+    assert lme4_print.format_conv_messages() == []
 
 
 def test_no_stars_no_legend():
     ct = pd.DataFrame({"Estimate": [0.1, 0.2], "Std. Error": [0.5, 0.5], "z value": [0.2, 0.4],
                        "Pr(>|z|)": [0.84, 0.69]}, index=["(Intercept)", "x"])
-    lines = P.format_coef_table(ct)
+    lines = lme4_print.format_coef_table(ct)
     assert lines == ["            Estimate Std. Error z value Pr(>|z|)",
                      "(Intercept)      0.1        0.5     0.2     0.84",
                      "x                0.2        0.5     0.4     0.69"]
@@ -279,7 +279,7 @@ def test_wide_matrix_wraps_at_80_columns():
     p = 14
     names = [f"x{i}" for i in range(p)]
     corr = pd.DataFrame(np.eye(p) * 0.5 + 0.5, index=names, columns=names)
-    lines = P.format_corr_fixef(corr)
+    lines = lme4_print.format_corr_fixef(corr)
     assert max(len(s) for s in lines) <= 80
     assert sum(1 for s in lines if s.startswith("   ")) == 2   # two header lines = two blocks
 
@@ -287,7 +287,7 @@ def test_wide_matrix_wraps_at_80_columns():
 # ------------------------------------------------------------------ HTML
 def test_summary_html_has_the_same_numbers():
     fit = load_json("seed_m.json")
-    h = P.summary_html(**_kwargs(fit, "d"))
+    h = html_print.summary_html(**_kwargs(fit, "d"))
     assert h.startswith("<div") and h.endswith("</div>")
     for s in ["4234.0", "4264.8", "-2112.0", "3495", "-2.2277", "0.4485", "0.0018", "0.04242",
               "-0.50413", "0.06822", "18.652", "1.47e-13", "&lt; 2e-16", "0.000979", "***",
@@ -299,24 +299,24 @@ def test_summary_html_has_the_same_numbers():
 
 def test_anova_and_confint_html():
     an = load_json("seed_anova_m2_m.json")
-    h = P.anova_html(models=an["models"], formulas=an["formulas"], data_name="d", npar=an["npar"],
+    h = html_print.anova_html(models=an["models"], formulas=an["formulas"], data_name="d", npar=an["npar"],
                      aic=an["AIC"], bic=an["BIC"], loglik=an["logLik"], deviance=an["deviance"],
                      chisq=an["Chisq"], df=an["Df"], p_value=an["p_value"])
     for s in ["-2143.2", "62.267", "3e-15", "***", "m2: y ~ trt + sex + (1 | id)"]:
         assert s in h, s
     ci = _matrix(load_json("seed_m.json")["confint_profile_95"])
-    h = P.confint_html(ci)
+    h = html_print.confint_html(ci)
     for s in ["0.0000000", "0.2660006", "-1.5551862", "sd_(Intercept)|id", "97.5 %"]:
         assert s in h, s
 
 
 def test_table_html_escapes():
-    h = P.table_html(pd.DataFrame({"a<b": ["<1"]}, index=["x&y"]))
+    h = html_print.table_html(pd.DataFrame({"a<b": ["<1"]}, index=["x&y"]))
     assert "a&lt;b" in h and "&lt;1" in h and "x&amp;y" in h
 
 
 def test_anova_from_a_table_object():
-    """format_anova(table): a DataFrame (+ heading) as glmmlite.anova's AnovaTable holds it."""
+    """format_anova(table): a DataFrame (+ heading) as glmmlite.inference.anova's AnovaTable holds it."""
     an = load_json("seed_anova_m2_m.json")
     df = pd.DataFrame({"npar": an["npar"], "AIC": an["AIC"], "BIC": an["BIC"], "logLik": an["logLik"],
                        "deviance": an["deviance"], "Chisq": an["Chisq"], "Df": an["Df"],
@@ -326,6 +326,6 @@ def test_anova_from_a_table_object():
         table = df
         heading = ["Data: d", "Models:"] + [f"{m}: {f}" for m, f in zip(an["models"], an["formulas"])]
 
-    assert P.format_anova(Tab()) == an["printed"]
-    assert P.format_anova(df, formulas=an["formulas"], data_name="d") == an["printed"]
-    assert "62.267" in P.anova_html(Tab())
+    assert lme4_tables.format_anova(Tab()) == an["printed"]
+    assert lme4_tables.format_anova(df, formulas=an["formulas"], data_name="d") == an["printed"]
+    assert "62.267" in html_print.anova_html(Tab())

@@ -343,6 +343,10 @@ def test_from_random_seed_continues_the_stream(draws):
     lambda: RStream.from_random_seed([10403, 624] + [0] * 624),
     lambda: RStream.from_random_seed([403, 624] + [1] * 624),
     lambda: RStream.from_random_seed([10403, 624] + [1] * 10),
+    lambda: RStream.from_random_seed([10403, 624] + [2 ** 31] * 624),
+    lambda: RStream.from_random_seed([10403.0, 624.0] + [1.0] * 624),
+    lambda: RStream.from_random_seed(None),
+    lambda: RStream.from_random_seed(object()),
 ])
 def test_bad_arguments_raise_argument_error(bad):
     with pytest.raises(ArgumentError):
@@ -352,3 +356,30 @@ def test_bad_arguments_raise_argument_error(bad):
 def test_bad_prob_error_names_position():
     with pytest.raises(ArgumentError, match=r"\[3\] 1\.5"):
         RStream(1).rbinom(4, 1, [0.2, 0.3, 1.5, 0.4])
+
+
+# ----------------------------------------------------------------- a stream that can go on
+def test_check_accepts_healthy_streams_and_refuses_damaged_ones():
+    rs = RStream(3)
+    assert rs.check() is rs
+    rs.runif(1000)
+    assert rs.check() is rs
+    assert RStream.from_random_seed(rs.state).check().state.tolist() == rs.state.tolist()
+    twin = RStream.from_random_seed(rs)           # an RStream itself: an independent copy
+    assert twin is not rs and twin.state.tolist() == rs.state.tolist()
+    for damage in (lambda s: setattr(s, "_bitgen", np.random.PCG64(1)),
+                   lambda s: setattr(s, "_bitgen", None),
+                   lambda s: delattr(s, "_bitgen")):
+        bad = RStream(3)
+        damage(bad)
+        with pytest.raises(ArgumentError, match="cannot continue"):
+            bad.check()
+        with pytest.raises(ArgumentError, match="cannot continue"):
+            RStream.from_random_seed(bad)
+
+
+def test_random_seed_with_negative_words_round_trips():
+    rs = RStream(-5)
+    st = rs.state
+    assert st.dtype == np.int32 and (st < 0).any()
+    _exact(RStream.from_random_seed(st.tolist()).rnorm(10), rs.rnorm(10))

@@ -68,3 +68,90 @@ def test_summary_html_has_the_numbers():
     m, _ = fitted("seed_m")
     html = m.summary()._repr_html_()
     assert "<table" in html and "trttreat:sexmale" in html and "4234.0" in html
+
+
+# ------------------------------------------------------------------ issue 13
+def _iid_data(seed: int = 1):
+    """0/1 responses with no group effect: the fit is singular (SD estimated as 0)."""
+    import numpy as np
+    import pandas as pd
+    rng = np.random.default_rng(seed)
+    d = pd.DataFrame({"g": np.repeat(np.arange(30), 10), "x": rng.normal(size=300)})
+    d["y"] = (rng.random(300) < 0.5).astype(int)
+    d["x2"] = 2 * d["x"]
+    return d
+
+
+def _fit(formula, d):
+    import warnings
+
+    import glmmlite as gl
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return gl.glmer(formula, data=d)
+
+
+class _WithOptinfo:
+    """A fit seen through a different optimizer record (lme4's optinfo)."""
+
+    def __init__(self, m, optinfo, converged=True):
+        self._m, self.optinfo, self.converged = m, optinfo, converged
+
+    def __getattr__(self, name):
+        return getattr(self._m, name)
+
+
+def test_optimizer_line_names_glmmlites_optimizer():
+    """Issue 13, 2: the optimizer line reads the fit's optimizer record, not 'Nelder_Mead'."""
+    m = _fit("y ~ x + (1|g)", _iid_data())
+    assert m.is_singular()
+    lines = str(m.summary()).split("\n")
+    assert lines[-2:] == ["optimizer (BFGS) convergence code: 0 (OK)",
+                          "boundary (singular) fit: see help('isSingular')"]
+
+
+def test_optimizer_line_shows_a_failed_convergence():
+    """Issue 13, 2: code 1 and the optimizer's message when it stopped without converging."""
+    from types import SimpleNamespace
+
+    from glmmlite.summary import Summary
+    m = _fit("y ~ x + (1|g)", _iid_data())
+    info = SimpleNamespace(optimizer="BFGS", conv_code=1, message="Desired error not necessarily achieved")
+    lines = str(Summary(_WithOptinfo(m, info, converged=False))).split("\n")
+    assert "optimizer (BFGS) convergence code: 1 (Desired error not necessarily achieved)" in lines
+    # a result without the record: its `converged` flag gives the code
+    lines = str(Summary(_WithOptinfo(m, None, converged=False))).split("\n")
+    assert any(s.startswith("optimizer (BFGS) convergence code: 1 (") for s in lines)
+
+
+def test_rank_deficient_fit_prints_lme4s_fit_warnings():
+    """Issue 13, 4: lme4's 'fit warnings:' block, after the correlations, before the optimizer line."""
+    m = _fit("y ~ x + x2 + (1|g)", _iid_data())
+    assert list(m.fixef.index) == ["(Intercept)", "x"]
+    lines = str(m.summary()).split("\n")
+    i = lines.index("fit warnings:")
+    assert lines[i - 3] == "Correlation of Fixed Effects:" and lines[i - 1].startswith("x ")
+    assert lines[i + 1] == "fixed-effect model matrix is rank deficient so dropping 1 column / coefficient"
+    assert lines[i + 2].startswith("optimizer (BFGS) convergence code: 0")
+    assert "fit warnings:" in m.summary()._repr_html_()
+    assert "fit warnings:" not in str(_fit("y ~ x + (1|g)", _iid_data()).summary())
+
+
+@pytest.mark.parametrize("name,file,header", CASES[:1] + CASES[4:5])
+def test_summary_without_correlation(name, file, header):
+    """summary(m, corr = FALSE): lme4's text without the correlation block (and its blank line)."""
+    m, _ = fitted(name)
+    m.data_name = "d" if file.startswith("seed") else "cbpp"
+    full = str(m.summary()).split("\n")
+    short = str(m.summary(corr=False)).split("\n")
+    cut = full.index("Correlation of Fixed Effects:")
+    end = cut + 1
+    while end < len(full) and full[end] and not full[end].startswith(("fit warnings", "optimizer")):
+        end += 1
+    assert short == full[:cut - 1] + full[end:]
+    theirs = blocks(file)[header].split("\n")
+    k = theirs.index("Correlation of Fixed Effects:")
+    assert_same_print("\n".join(short), "\n".join(theirs[:k - 1]))
+    assert "Correlation of Fixed Effects" not in m.summary(corr=False)._repr_html_()
+    with pytest.raises(Exception, match="corr"):
+        m.summary(corr="no")

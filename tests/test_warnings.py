@@ -15,6 +15,7 @@ import pytest
 
 import glmmlite as gl
 import glmmlite.fit as fit_module
+import glmmlite.model as model_module
 import tolerances as tol
 from glmmlite.errors import (
     ConvergenceWarning, GlmmliteWarning, MissingValuesWarning, SeparationWarning, SingularFitWarning,
@@ -103,13 +104,13 @@ def test_near_singular_article_fit_does_not_warn(article):
 # ----------------------------------------------------------------------------- convergence
 def test_convergence_warning_when_optimizer_stops_early(article, monkeypatch):
     """Stop the optimizer after one step: the gradient is far from 0."""
-    real = fit_module.minimize_deviance
+    real = model_module.minimize_deviance
 
     def one_step(*args, **kwargs):
         kwargs["maxiter"] = 1
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(fit_module, "minimize_deviance", one_step)
+    monkeypatch.setattr(model_module, "minimize_deviance", one_step)
     m, rec = fit_recording("y ~ trt * sex + (1|id)", article)
     got = only(rec, ConvergenceWarning)
     assert not m.converged

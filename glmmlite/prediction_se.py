@@ -1,0 +1,211 @@
+"""Predictions with standard errors and confidence intervals (lme4's ``predict(se.fit = TRUE)``).
+
+The delta method on the link scale:
+
+* population level (``re_form="~0"``, R's ``re.form = NA``): ``eta = x' beta``,
+  ``se = sqrt(x' V x)`` with ``V = vcov(m)``;
+* conditional on random effects (``re_form=None`` or a formula naming some terms):
+  ``eta = x' beta + z' b``, ``se = sqrt(x' V x + z' C z)`` where ``C`` holds the
+  conditional variances of the modes (R's ``ranef(m, condVar = TRUE)``).  The covariance
+  between the fixed-effect estimates and the modes is left out, as in most software
+  (``merTools``, ``ggeffects``); the estimates of the variance parameters are treated as
+  known.
+
+On the response scale the point prediction is ``linkinv(eta)``, the standard error is the
+delta-method ``mu_eta(eta) * se`` and the interval is the link-scale interval transformed,
+so it stays inside (0, 1).  ``method="boot"`` instead takes percentile intervals of the
+predictions over parametric-bootstrap refits (:func:`glmmlite.bootMer`), which also carries
+the uncertainty of the variance parameters.
+"""
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from .errors import ArgumentError, NewDataError
+
+__all__ = ["predict_se", "parse_re_form", "link_design"]
+
+
+def _norm(s: str) -> str:
+    return s.replace(" ", "")
+
+
+def parse_re_form(m: Any, re_form: Any) -> list[int]:
+    """Indices of the random-effect terms that ``re_form`` keeps.
+
+    ``None``: all terms (R's ``re.form = NULL``); ``"~0"``, ``"NA"`` or ``np.nan``: none (R's
+    ``re.form = NA``); a formula such as ``"~(1|id)"``: the terms it names (lme4's
+    ``re.form = ~(1|id)``).  A formula that names no term of the model raises ArgumentError.
+    """
+    terms = m.frame.random
+    if re_form is None:
+        return list(range(len(terms)))
+    if isinstance(re_form, float) and np.isnan(re_form):
+        return []
+    if not isinstance(re_form, str):
+        raise ArgumentError(f"re_form must be None, '~0' or a formula string such as '~(1|id)', not {re_form!r}")
+    s = _norm(re_form)
+    if s in ("~0", "NA", "~1-1", "0", "~-1", "~0+1"):
+        return []
+    body = s[1:] if s.startswith("~") else s
+    parts: list[str] = []
+    depth, cur = 0, ""
+    for ch in body:
+        if ch == "(":
+            depth += 1
+            if depth == 1:
+                cur = ""
+                continue
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                parts.append(cur)
+                continue
+        if depth >= 1:
+            cur += ch
+    texts = [_norm(t.spec.random.text) if t.spec is not None else f"{'+'.join(t.names)}|{t.group}" for t in terms]
+    keep: list[int] = []
+    unknown: list[str] = []
+    for p in parts:
+        hit = [i for i, t in enumerate(texts) if t == p]
+        if not hit and "|" in p:   # (1|id) against a term written (1 | id), or a group name alone
+            lhs, grp = p.split("|", 1)
+            grp = grp.lstrip("|")
+            hit = [i for i, t in enumerate(terms) if _norm(t.group) == grp]
+        if not hit:
+            unknown.append(f"({p})")
+        keep.extend(i for i in hit if i not in keep)
+    if unknown or not parts:
+        known = ", ".join(f"'({t.spec.random.text if t.spec is not None else t.group})'" for t in terms)
+        what = ", ".join(unknown) if unknown else repr(re_form)
+        raise ArgumentError(
+            f"re_form {re_form!r}: {what} names no random-effects term of the model; the model's terms "
+            f"are {known}. Use None for all of them or '~0' for none (population level).")
+    return sorted(keep)
+
+
+def link_design(m: Any, newdata: pd.DataFrame | None, keep: list[int], allow_new_levels: bool = False):
+    """(X, offset, [(term index, codes, Xt)], index) for ``newdata`` (or the fitted data)."""
+    fr = m.frame
+    if newdata is None:
+        X = fr.X
+        off = fr.offset
+        mats = [(i, fr.random[i].codes, fr.random[i].X) for i in keep]
+        return X, off, mats, fr.data.index
+    if not isinstance(newdata, pd.DataFrame):
+        raise NewDataError(f"newdata must be a pandas DataFrame, not {builtins.type(newdata).__name__}")
+    from .newdata import offset_for
+    X = fr.fixed_matrix(newdata)
+    off = offset_for(fr, newdata, m.offset_argument)
+    mats = []
+    if keep:
+        allm = fr.random_matrices(newdata, allow_new_levels=allow_new_levels)
+        mats = [(i, allm[i][0], allm[i][1]) for i in keep]
+    return X, off, mats, newdata.index
+
+
+def _eta_var(m: Any, X: np.ndarray, off: np.ndarray, mats, cond_var: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    V = m._vcov
+    eta = X @ m.beta + off
+    var = np.einsum("ij,jk,ik->i", X, V, X)
+    if mats:
+        B = m.b
+        cv = m._devfun.conditional_variances(m._x) if cond_var else None
+        for i, codes, Xt in mats:
+            ok = codes >= 0
+            c = np.where(ok, codes, 0)
+            contrib = np.where(ok, np.sum(Xt * B[i][c], axis=1), 0.0)
+            eta = eta + contrib
+            if cv is not None:
+                C = cv[i][c]                                 # (n, k, k)
+                var = var + np.where(ok, np.einsum("ij,ijk,ik->i", Xt, C, Xt), 0.0)
+    return eta, var
+
+
+def predict_se(m: Any, newdata: pd.DataFrame | None = None, type: str = "link", re_form: Any = None,
+               level: float = 0.95, allow_new_levels: bool = False, method: str = "delta",
+               nsim: int = 200, seed=None, progress: bool | None = None) -> pd.DataFrame:
+    """Predictions with standard errors and confidence intervals.
+
+    Parameters
+    ----------
+    m : GlmerResult
+    newdata : DataFrame, optional
+        Rows to predict for (default: the fitted data).
+    type : {"link", "response"}
+    re_form : None, "~0" or a formula string such as ``"~(1|id)"``
+        Which random effects to condition on (R's ``re.form``).
+    level : float
+        Confidence level of the intervals.
+    allow_new_levels : bool
+        A level not seen in fitting gets random effect 0 and conditional variance 0.
+    method : {"delta", "boot"}
+        ``"delta"``: delta method (fast; fixed-effect and conditional-mode uncertainty);
+        ``"boot"``: parametric bootstrap percentile intervals (``nsim`` refits; slower, also
+        reflects the variance parameters' uncertainty).  With ``"boot"`` the random effects
+        used are each refit's conditional modes.
+    nsim, seed, progress
+        For ``method="boot"``.
+
+    Returns
+    -------
+    DataFrame with columns ``fit``, ``se_fit``, ``lower``, ``upper``, index of ``newdata``.
+    """
+    if type not in ("link", "response"):
+        raise ArgumentError(f"type must be 'link' or 'response', not {type!r}")
+    if method not in ("delta", "boot"):
+        raise ArgumentError(f"method must be 'delta' or 'boot', not {method!r}")
+    level = check_level(level)
+    keep = parse_re_form(m, re_form)
+    X, off, mats, index = link_design(m, newdata, keep, allow_new_levels)
+    eta, var = _eta_var(m, X, off, mats)
+    se = np.sqrt(np.maximum(var, 0.0))
+    z = special.ndtri(0.5 + level / 2)
+    fam = m.family
+    if method == "delta":
+        lo, hi = eta - z * se, eta + z * se
+        if type == "link":
+            return pd.DataFrame({"fit": eta, "se_fit": se, "lower": lo, "upper": hi}, index=index)
+        return pd.DataFrame({"fit": fam.linkinv(eta), "se_fit": fam.mu_eta(eta) * se,
+                             "lower": fam.linkinv(lo), "upper": fam.linkinv(hi)}, index=index)
+    from .inference.bootstrap import bootMer, norm_inter
+
+    def stat(fit):
+        e, _ = _eta_var(fit, X, off, mats, cond_var=False)
+        return pd.Series(e if type == "link" else fit.family.linkinv(e))
+
+    bt = bootMer(m, stat, nsim=nsim, seed=seed, progress=progress, warn=False)
+    T = bt.t.to_numpy(float)
+    alpha = np.array([(1 - level) / 2, (1 + level) / 2])
+    lohi = np.array([norm_inter(col[np.isfinite(col)], alpha) for col in T.T])
+    fit = eta if type == "link" else fam.linkinv(eta)
+    return pd.DataFrame({"fit": fit, "se_fit": np.nanstd(T, axis=0, ddof=1),
+                         "lower": lohi[:, 0], "upper": lohi[:, 1]}, index=index)
+
+
+def check_level(level: Any) -> float:
+    """A confidence level in (0, 1), else ArgumentError."""
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(level) or not 0 < level < 1:
+        raise ArgumentError(f"level must be a number between 0 and 1 (e.g. 0.95), not {level!r}")
+    return float(level)
+
+
+def boot_quantiles(t: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Bootstrap percentiles as R's ``boot`` takes them (:func:`glmmlite.inference.bootstrap.norm_inter`)."""
+    from .inference.bootstrap import norm_inter
+    return norm_inter(t, alpha)
+
+
+def as_rng(seed: Any) -> np.random.Generator:
+    """A numpy Generator from an int seed, a Generator, or None (fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise ArgumentError(f"seed must be an int, a numpy Generator or None, not {seed!r}")
+    return np.random.default_rng(seed)
