@@ -9,11 +9,7 @@ from scipy import special, stats
 
 import glmmlite as gl
 from conftest import load_csv
-
-
-@pytest.fixture(scope="module")
-def m():
-    return gl.glmer("y ~ trt * sex + (1|id)", data=load_csv("article_data.csv"), family="binomial")
+from after_fit_fixtures import m  # noqa: F401  (pytest fixtures)
 
 
 def test_simulate_design_newparams_by_monte_carlo(m):

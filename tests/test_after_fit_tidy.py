@@ -10,24 +10,7 @@ import pytest
 
 import glmmlite as gl
 import tolerances as tol
-from conftest import load_csv, load_json
-
-
-@pytest.fixture(scope="module")
-def R():
-    return load_json("after_fit_emmeans.json")
-
-
-@pytest.fixture(scope="module")
-def m():
-    return gl.glmer("y ~ trt * sex + (1|id)", data=load_csv("article_data.csv"), family="binomial")
-
-
-@pytest.fixture(scope="module")
-def gm():
-    cb = load_csv("cbpp.csv")
-    cb["period"] = cb["period"].astype(str)
-    return gl.glmer("cbind(incidence, size - incidence) ~ period + (1|herd)", data=cb, family="binomial")
+from after_fit_fixtures import R, m, gm  # noqa: F401  (pytest fixtures)
 
 
 def test_coef_per_group_vs_R(m, R):

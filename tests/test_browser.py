@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from test_book import BOOK, ROOT, chapter_title, chapters
+from test_book import chapter_title, chapters
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
@@ -47,20 +45,6 @@ TOLERATED_CONSOLE = ("favicon", "theme",
                      "Failed to load resource")  # failed loads are checked by URL below
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _sources() -> list[Path]:
-    files = [ROOT / "_config.yml", ROOT / "_toc.yml", ROOT / "requirements.txt"]
-    files += [p for p in BOOK.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts]
-    files += list((ROOT / "glmmlite").rglob("*.py"))
-    return files
-
-
-def _fresh(html: Path) -> bool:
-    stamp = html / ".build-ok"
-    if not stamp.is_file():
-        return False
-    return stamp.stat().st_mtime > max(p.stat().st_mtime for p in _sources())
 
 
 @pytest.fixture(scope="session")
