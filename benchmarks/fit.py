@@ -6,9 +6,10 @@ Run:  python benchmarks/fit.py                 (all cases)
       python benchmarks/fit.py --no-peers ...  (glmmlite only)
 
 Each glmmlite case runs in its own subprocess: one untimed warm-up fit for the small
-cases, then the median of several timed fits, with one BLAS thread (``--blas-threads``:
-on a machine whose cores are shared, two OpenBLAS threads made the dense Cholesky of the
-crossed case ten times slower, idle they gain at most 1.4x); peak memory is the subprocess's maximum
+cases, then the median of several timed fits, with the BLAS threads a user gets (all cores,
+as gpboost's OpenMP; ``--blas-threads 1`` for one: on a machine whose cores other jobs hold,
+two OpenBLAS threads made the dense Cholesky of the crossed case ten times slower, while on an
+idle one they halve it); peak memory is the subprocess's maximum
 resident set size (it includes the Python interpreter with numpy/scipy/pandas loaded,
 shown as "baseline").  The designs come from ``benchmarks/designs.py`` (fixed seeds).
 
@@ -20,6 +21,15 @@ glmmlite; a peer that is not installed is skipped):
   fit is reported as "> 120 s".
 * gpboost (C++): ``pip install gpboost``; it runs with its default threads (OpenMP, 2 here).  Its random slope is uncorrelated with the
   intercept (gpboost has no correlated slopes), and it fits Bernoulli rows only (no cbpp).
+  Two columns: ``gpboost``, its default ``matrix_inversion_method`` (since 1.6 "iterative"
+  wherever it can: conjugate gradients and a stochastic log-determinant, an approximate
+  likelihood whose cost grows about linearly), and ``gpb-chol``, its exact Cholesky
+  ("cholesky", the same Laplace likelihood as lme4's and glmmlite's).
+
+``logLik - peer's`` compares the optima on one likelihood: glmmlite's exact Laplace
+log-likelihood at its own estimates minus the same at the peer's (lme4 reports this
+likelihood itself; gpboost's estimates are plugged into glmmlite's deviance function, since
+its own value is of its approximation).  > 0: glmmlite's optimum is higher.
 """
 from __future__ import annotations
 
@@ -135,7 +145,7 @@ def run_case(case: str, repeats: int) -> dict:
     return out
 
 
-BLAS_THREADS = "1"
+BLAS_THREADS = ""
 
 
 def glmmlite_time(case: str, repeats: int, timeout: float) -> dict:
@@ -195,15 +205,27 @@ z = np.load(sys.argv[1])
 kw = dict(group_data=z["groups"], likelihood="bernoulli_logit")
 if z["slope"].size:
     kw.update(group_rand_coef_data=z["slope"], ind_effect_group_rand_coef=[1])
+if sys.argv[2] != "default":
+    kw["matrix_inversion_method"] = sys.argv[2]
 t0 = time.perf_counter()
 gp = gpb.GPModel(**kw)
 gp.fit(y=z["y"], X=z["X"], params={"trace": False})
-print(json.dumps({"time_s": time.perf_counter() - t0, "loglik": -float(gp.get_current_neg_log_likelihood())}))
+t = time.perf_counter() - t0
+print(json.dumps({"time_s": t, "loglik": -float(gp.get_current_neg_log_likelihood()),
+                  "cov_pars": np.asarray(gp.get_cov_pars(), float).ravel().tolist(),
+                  "coef": np.asarray(gp.get_coef(), float).ravel().tolist()}))
 """
 
 
-def gpboost_time(data, formula: str, timeout: float) -> dict | None:
-    """One gpboost fit (same X and grouping as glmmlite's model frame); None if not installed."""
+def gpboost_time(data, formula: str, timeout: float, method: str = "default") -> dict | None:
+    """One gpboost fit (same X and grouping as glmmlite's model frame); None if not installed.
+
+    ``method`` is gpboost's ``matrix_inversion_method``: its default ("iterative" wherever it
+    can: conjugate gradients and a stochastic estimate of the log-determinant, so its likelihood
+    is approximate) or "cholesky" (the exact Laplace likelihood, as lme4's and glmmlite's).
+    ``loglik_exact`` is glmmlite's exact Laplace log-likelihood at gpboost's estimates: the
+    like-for-like comparison of the optima (gpboost's own ``loglik`` is of its approximation).
+    """
     import importlib.util
     import numpy as np
     if importlib.util.find_spec("gpboost") is None:
@@ -220,12 +242,38 @@ def gpboost_time(data, formula: str, timeout: float) -> dict | None:
         np.savez(npz, groups=groups, slope=slope, y=fr.y, X=fr.X)
         py.write_text(GPB_CHILD)
         try:
-            p = subprocess.run([sys.executable, str(py), str(npz)], capture_output=True, text=True, timeout=timeout)
+            p = subprocess.run([sys.executable, str(py), str(npz), method], capture_output=True, text=True,
+                               timeout=timeout)
         except subprocess.TimeoutExpired:
             return {"timeout": timeout}
     if p.returncode != 0:
         return {"error": (p.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    out["loglik_exact"] = _exact_loglik_at(fr, out["cov_pars"], out["coef"], bool(slopes))
+    return out
+
+
+def _exact_loglik_at(fr, cov_pars: list[float], coef: list[float], slope: bool) -> float | None:
+    """glmmlite's Laplace log-likelihood at gpboost's variances and coefficients (its random
+    slope is uncorrelated: theta's off-diagonal entry is 0 there)."""
+    import numpy as np
+    from glmmlite.deviance import DevianceFunction
+    from glmmlite.family import Binomial
+    sd = np.sqrt(np.asarray(cov_pars, float))
+    if slope:                                 # (1 + x | id): intercept SD, then the slope's
+        if len(fr.random) != 1 or sd.size != 2:
+            return None
+        theta = np.array([sd[0], 0.0, sd[1]])
+    else:
+        if sd.size != len(fr.random):
+            return None
+        theta = sd
+    x = np.concatenate([theta, np.asarray(coef, float)])
+    dev = DevianceFunction(fr, Binomial("logit"))
+    try:
+        return -0.5 * float(dev(x))
+    except Exception:                         # a point where PIRLS fails: no comparison
+        return None
 
 
 def fmt_peer(r: dict | None) -> str:
@@ -242,18 +290,26 @@ def fmt_s(t: float) -> str:
     return f"{1000 * t:.1f} ms" if t < 1 else f"{t:.2f} s"
 
 
-def peers(case: str, args) -> tuple[dict | None, dict | None]:
+def peers(case: str, args) -> tuple[dict | None, dict | None, dict | None]:
+    """lme4's, gpboost's (default method) and gpboost's exact-Cholesky fits of the case."""
     if args.no_peers:
-        return None, None
+        return None, None, None
     data, formula = case_data(case)
-    return lme4_time(data, formula, args.lme4_timeout), gpboost_time(data, formula, args.peer_timeout)
+    gp = gpboost_time(data, formula, args.peer_timeout)
+    gpc = gpboost_time(data, formula, args.peer_timeout, "cholesky") if gp is not None else None
+    return lme4_time(data, formula, args.lme4_timeout), gp, gpc
 
 
-def ll_note(ours: dict, l4: dict | None, gp: dict | None) -> str:
+def ll_note(ours: dict, l4: dict | None, gp: dict | None, gpc: dict | None = None) -> str:
+    """glmmlite's logLik minus each peer's, on glmmlite's exact Laplace likelihood (lme4's
+    is the same; gpboost's is evaluated at its estimates): > 0 means glmmlite's optimum is higher."""
     parts = []
-    for name, r in (("lme4", l4), ("gpboost", gp)):
-        if r and "loglik" in r and "loglik" in ours:
-            parts.append(f"{name} {ours['loglik'] - r['loglik']:+.3f}")
+    for name, r in (("lme4", l4), ("gpboost", gp), ("gpb-chol", gpc)):
+        if not (r and "loglik" in ours):
+            continue
+        ll = r.get("loglik_exact", r.get("loglik")) if name != "lme4" else r.get("loglik")
+        if ll is not None:
+            parts.append(f"{name} {ours['loglik'] - ll:+.3f}")
     return ", ".join(parts)
 
 
@@ -265,12 +321,13 @@ def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cases", nargs="*")
     ap.add_argument("--sweep", action="store_true", help="run the scaling sweep instead of the cases")
+    ap.add_argument("--only", choices=("rows", "items"), help="with --sweep: one of its two halves")
     ap.add_argument("--no-peers", action="store_true", help="time glmmlite only")
     ap.add_argument("--lme4-timeout", type=float, default=120.0)
     ap.add_argument("--peer-timeout", type=float, default=600.0, help="time limit for gpboost")
     ap.add_argument("--timeout", type=float, default=1800.0, help="time limit for one glmmlite case")
-    ap.add_argument("--blas-threads", default="1",
-                    help="BLAS threads for glmmlite's subprocess (default 1; '' leaves the environment alone)")
+    ap.add_argument("--blas-threads", default="",
+                    help="BLAS threads for glmmlite's subprocess (default '': the environment's, all cores)")
     ap.add_argument("--plot-table", metavar="FILE",
                     help="draw scaling.png from a saved --sweep table (e.g. a partial run) and stop")
     args = ap.parse_args(argv)
@@ -283,32 +340,37 @@ def main(argv: list[str]) -> None:
         sweep(args)
         return
     cases = args.cases or list(CASES)
-    print(f"{'case':<13} {'median':>9} {'min':>9} {'lme4':>9} {'gpboost':>9} {'peak RSS':>9} {'baseline':>8} "
-          f"{'evals':>5}  logLik - peer's   what")
+    print(f"{'case':<13} {'median':>9} {'min':>9} {'lme4':>9} {'gpboost':>9} {'gpb-chol':>9} {'peak RSS':>9} "
+          f"{'baseline':>8} {'evals':>5}  logLik - peer's   what")
     for case in cases:
         r = glmmlite_time(case, CASES[case][1], args.timeout)
-        l4, gp = peers(case, args) if case in PEER_CASES else (None, None)
+        l4, gp, gpc = peers(case, args) if case in PEER_CASES else (None, None, None)
         if "timeout" in r:
             print(f"{case:<13} > {args.timeout:.0f} s")
             continue
         print(f"{case:<13} {fmt_s(r['median_s']):>9} {fmt_s(r['min_s']):>9} {fmt_peer(l4):>9} {fmt_peer(gp):>9} "
-              f"{r['peak_mb']:>6.0f} MB {r['baseline_mb']:>5.0f} MB {r.get('n_eval', 0):>5}  "
-              f"{ll_note(r, l4, gp):<16} {CASES[case][0]}", flush=True)
+              f"{fmt_peer(gpc):>9} {r['peak_mb']:>6.0f} MB {r['baseline_mb']:>5.0f} MB {r.get('n_eval', 0):>5}  "
+              f"{ll_note(r, l4, gp, gpc):<16} {CASES[case][0]}", flush=True)
 
 
 def sweep(args) -> None:
     rows = []
-    print(f"{'design':<8} {'size':>9} {'glmmlite':>9} {'lme4':>9} {'gpboost':>9} {'peak RSS':>9}  logLik - peer's")
+    print(f"{'design':<8} {'size':>9} {'glmmlite':>9} {'lme4':>9} {'gpboost':>9} {'gpb-chol':>9} {'peak RSS':>9}"
+          "  logLik - peer's")
     for kind, sizes in (("rows", SWEEP_ROWS), ("items", SWEEP_ITEMS)):
+        if args.only and kind != args.only:
+            continue
         for n in sizes:
             case = f"{kind}={n}"
             r = glmmlite_time(case, 1, args.timeout)
-            l4, gp = peers(case, args)
+            l4, gp, gpc = peers(case, args)
             t = r.get("median_s")
-            rows.append(dict(kind=kind, size=n, glmmlite=t, lme4=l4, gpboost=gp, peak=r.get("peak_mb")))
+            rows.append(dict(kind=kind, size=n, glmmlite=t, lme4=l4, gpboost=gp, gpb_chol=gpc, peak=r.get("peak_mb")))
             print(f"{kind:<8} {n:>9,} {fmt_s(t) if t else '> %.0f s' % args.timeout:>9} {fmt_peer(l4):>9} "
-                  f"{fmt_peer(gp):>9} {r.get('peak_mb', 0):>6.0f} MB  {ll_note(r, l4, gp)}", flush=True)
-    plot(rows, HERE / "scaling.png")
+                  f"{fmt_peer(gp):>9} {fmt_peer(gpc):>9} {r.get('peak_mb', 0):>6.0f} MB  {ll_note(r, l4, gp, gpc)}",
+                  flush=True)
+    if not args.only:                         # a half sweep prints its table only
+        plot(rows, HERE / "scaling.png")
 
 
 def parse_sweep(text: str) -> list[dict]:
@@ -329,8 +391,8 @@ def parse_sweep(text: str) -> list[dict]:
             continue
         rest = line[8:].split()
         size = int(rest[0].replace(",", ""))
-        toks, i = [], 1                      # three time columns, each "N unit", "> N s", "-" or "n/a"
-        while len(toks) < 3 and i < len(rest):
+        toks, i = [], 1                      # four time columns, each "N unit", "> N s", "-" or "n/a"
+        while len(toks) < 4 and i < len(rest):
             if rest[i] in ("-", "n/a"):
                 toks.append(rest[i])
                 i += 1
@@ -342,7 +404,7 @@ def parse_sweep(text: str) -> list[dict]:
                 i += 2
         g = val(toks[0])
         rows.append(dict(kind=parts[0], size=size, glmmlite=g["time_s"] if g and "time_s" in g else None,
-                         lme4=val(toks[1]), gpboost=val(toks[2])))
+                         lme4=val(toks[1]), gpboost=val(toks[2]), gpb_chol=val(toks[3]) if len(toks) > 3 else None))
     return rows
 
 
@@ -355,10 +417,10 @@ def plot(rows: list[dict], path: Path) -> None:
     for ax, kind in zip(axes, ("rows", "items")):
         pts = [r for r in rows if r["kind"] == kind]
         x = [r["size"] for r in pts]
-        for name, style in (("glmmlite", "o-"), ("gpboost", "s--"), ("lme4", "^:")):
+        for name, style in (("glmmlite", "o-"), ("gpboost", "s--"), ("gpb_chol", "d-."), ("lme4", "^:")):
             ys, xs, lim = [], [], []
             for xx, r in zip(x, pts):
-                v = r[name]
+                v = r.get(name)
                 if isinstance(v, dict):
                     if "time_s" in v:
                         xs.append(xx)
@@ -369,7 +431,7 @@ def plot(rows: list[dict], path: Path) -> None:
                     xs.append(xx)
                     ys.append(v)
             if xs:
-                line, = ax.loglog(xs, ys, style, label=name)
+                line, = ax.loglog(xs, ys, style, label={"gpb_chol": "gpboost (cholesky)"}.get(name, name))
                 for xx, tt in lim:
                     ax.loglog([xx], [tt], marker="^", color=line.get_color(), linestyle="none")
                     ax.annotate(f"> {tt:.0f} s", (xx, tt), textcoords="offset points", xytext=(4, 4), fontsize=8)

@@ -44,6 +44,11 @@ REASONS: dict[str, str] = {
         "estimate to 0 and to 2 * estimate + 1 changes the deviance by less than this (1e-6 on the "
         "-2 logLik scale: a likelihood-ratio statistic far below anything testable); the estimate "
         "is then the optimizer's start, not a property of the data."),
+    "blas_threads": (
+        "None: a fit with a large dense part (crossed designs) uses the cores that the processes "
+        "running at its start leave free, because OpenBLAS threads that share a core with another "
+        "busy process make a factorization many times slower (glmmlite.blas_threads); an integer "
+        "sets the number of BLAS threads for the fit."),
     "check_conv": (
         "run lme4's convergence checks (gradient and Hessian) after the fit; False as "
         "glmerControl(calc.derivs = FALSE) skips them."),
@@ -74,6 +79,9 @@ class GlmerControl:
         Deviance change below which a variance parameter carries no information (1e-6).
     check_conv : bool
         Run the convergence checks (True).
+    blas_threads : int or None
+        BLAS threads of a fit with a large dense part (None: the cores other running
+        processes leave free; see :mod:`glmmlite.blas_threads`).
 
     The reason for each default: ``GlmerControl.reason("grad_tol")``.
     """
@@ -87,6 +95,7 @@ class GlmerControl:
     theta_start_scale: float = 0.5
     flat_tol: float = 1e-6
     check_conv: bool = True
+    blas_threads: int | None = None
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -94,6 +103,10 @@ class GlmerControl:
             if f.name == "check_conv":
                 if not isinstance(v, bool):
                     raise ArgumentError(f"GlmerControl(check_conv=...) must be True or False, not {v!r}")
+            elif f.name == "blas_threads":
+                if v is not None and (isinstance(v, bool) or not isinstance(v, Integral) or v < 1):
+                    raise ArgumentError(f"GlmerControl(blas_threads=...) must be None or a whole number >= 1, "
+                                        f"not {v!r}")
             elif f.name == "maxiter":
                 if isinstance(v, bool) or not isinstance(v, Integral) or v < 1:
                     raise ArgumentError(f"GlmerControl(maxiter=...) must be a whole number >= 1, not {v!r}")

@@ -26,7 +26,7 @@ from .family import Binomial
 from .modelframe import ModelFrame
 from .pirls import BlockedLaplace
 from .pirls_scalar import ScalarLaplace
-from .remat import ThetaLayout
+from .remat import ThetaLayout, lower_indices
 
 
 class DevianceFunction:
@@ -94,6 +94,44 @@ class DevianceFunction:
         self._remember(x.tobytes(), f, None)
         return f
 
+    def normalize(self, x: np.ndarray) -> np.ndarray:
+        """x with every column of each term's factor T flipped to a nonnegative diagonal.
+
+        The deviance is even in each column of T (flipping it flips the sign of that
+        column's conditional modes), so a remembered evaluation of x carries over to the
+        flipped point: its gradient changes sign in the flipped theta entries and the
+        modes in the flipped columns.  The backend's warm start is flipped too.
+        """
+        x = np.asarray(x, float)
+        nt = self.ntheta
+        z = x.copy()
+        z[:nt] = self.layout.normalize(x[:nt])
+        if np.array_equal(z, x):
+            return z
+        signs = self.layout.column_signs(x[:nt])
+        g_sign = np.ones(x.size)
+        g_sign[:nt] = np.concatenate([s[lower_indices(k)[1]] for s, k in zip(signs, self.layout.ks)])
+        u_sign = np.concatenate([np.tile(s, t.nlevels) for s, t in zip(signs, self.frame.random)])
+        hit = self._memo.get(x.tobytes())
+        if hit is not None:
+            f, g, u = hit
+            self._memo[z.tobytes()] = (f, None if g is None else g * g_sign,
+                                       None if u is None else u * u_sign)
+        holder = self.laplace_backend                    # the backend that keeps the modes
+        u_now = getattr(holder, "u", None)
+        if u_now is not None and np.shape(u_now) == u_sign.shape:
+            holder.u = u_now * u_sign
+            forget = getattr(holder, "forget_tangent", None)
+            if forget is not None:
+                forget()
+        return z
+
+    @property
+    def dense_columns(self) -> int:
+        """Columns of the dense (Schur complement) part of the factor: 0 for one term."""
+        pattern = getattr(self.laplace_backend, "pattern", None)
+        return int(getattr(pattern, "q2", 0) or 0)
+
     @property
     def has_gradient(self) -> bool:
         """True when the analytic gradient is available (the Laplace backends)."""
@@ -114,25 +152,48 @@ class DevianceFunction:
 
     def start_hessian(self, x0: np.ndarray, h: float = 1e-4) -> np.ndarray:
         """A cheap Hessian at the start for BFGS: the theta columns by forward differences of
-        the analytic gradient (one evaluation each), the beta block from the GLM's Fisher
-        information ``2 X'WX`` at beta.  Against a full finite-difference Hessian it saves
+        the analytic gradient (one evaluation each), the beta block from the Fisher
+        information ``2 RX'RX`` of the blocked backend, or the GLM's ``2 X'WX`` at beta for
+        the scalar one.  Against a full finite-difference Hessian it saves
         20-60% of the evaluations (the p beta columns)."""
         x0 = np.asarray(x0, float)
         nt = self.ntheta
         _, g0 = self.value_and_grad(x0)
+        self._start_info = self._beta_information_at(x0)
         C = np.empty((x0.size, nt))
         for j in range(nt):
             e = np.zeros_like(x0)
             e[j] = h
             C[:, j] = (self.value_and_grad(x0 + e)[1] - g0) / h
-        _, _, offset, X = self.rows
-        W = self.fisher_weights(X @ x0[nt:] + offset)
         H = np.zeros((x0.size, x0.size))
-        H[nt:, nt:] = 2.0 * (X.T * W) @ X
+        H[nt:, nt:] = self._start_beta_block(x0)
         H[:, :nt] = C
         H[:nt, :] = C.T
         H[:nt, :nt] = 0.5 * (C[:nt] + C[:nt].T)
         return H
+
+    def _beta_information_at(self, x: np.ndarray) -> np.ndarray | None:
+        """The backend's ``RX'RX`` at x if it has one and its last evaluation was at x."""
+        info = getattr(self.backend, "beta_information", None)
+        last = getattr(self.backend, "last", None)
+        if info is None or last is None:
+            return None
+        theta, beta = self.split(x)
+        if not (np.array_equal(last["theta"], theta) and np.array_equal(last["beta"], beta)):
+            return None
+        return info()
+
+    def _start_beta_block(self, x0: np.ndarray) -> np.ndarray:
+        """Beta block of the starting Hessian: ``2 RX'RX`` where the backend gives it (the
+        random effects taken into account), else the GLM's ``2 X'WX``."""
+        info = getattr(self, "_start_info", None)
+        self._start_info = None
+        if info is not None:
+            return 2.0 * info
+        nt = self.ntheta
+        _, _, offset, X = self.rows
+        W = self.fisher_weights(X @ x0[nt:] + offset)
+        return 2.0 * (X.T * W) @ X
 
     def laplace_value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """The Laplace deviance and its gradient, also when the objective is AGQ (its start)."""

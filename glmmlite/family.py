@@ -136,6 +136,8 @@ class Binomial:
     def log_choose(y: np.ndarray, wt: np.ndarray) -> np.ndarray:
         """log of the binomial coefficient choose(m, k) with m = round(wt), k = round(m y)."""
         m = np.round(wt)
+        if np.all(m == 1.0):                      # Bernoulli rows: choose(1, k) = 1
+            return np.zeros_like(m)
         k = np.round(m * y)
         return special.gammaln(m + 1.0) - special.gammaln(k + 1.0) - special.gammaln(m - k + 1.0)
 

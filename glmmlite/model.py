@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .blas_threads import blas_threads, choose_threads
 from .control import GlmerControl, OptInfo
 from .deviance import DevianceFunction
 from .errors import (ConvergenceWarning, GlmmliteWarning, SeparationWarning, SingularFitWarning,
@@ -116,10 +117,26 @@ def _start(dev: DevianceFunction, model: GlmerModel, start: np.ndarray | None) -
     return x0
 
 
+#: a fit whose dense Schur part has at least this many columns chooses its BLAS threads
+#: (glmmlite.blas_threads); smaller fits spend little time in BLAS and leave it alone
+DENSE_BLAS_MIN = 300
+
+
 def _fit(model: GlmerModel, start: np.ndarray | None, warn: bool) -> GlmerResult:
     ctl = model.control
+    dev = DevianceFunction(model.frame, model.family, model.nAGQ)
+    if dev.dense_columns >= DENSE_BLAS_MIN:
+        threads = choose_threads(ctl.blas_threads)
+    else:
+        threads = ctl.blas_threads
+    with blas_threads(threads):
+        return _optimize(model, dev, start, warn)
+
+
+def _optimize(model: GlmerModel, dev: DevianceFunction, start: np.ndarray | None, warn: bool) -> GlmerResult:
+    """Steps 5 and 6 of the pipeline: minimize the deviance and wrap the result."""
+    ctl = model.control
     nAGQ = model.nAGQ
-    dev = DevianceFunction(model.frame, model.family, nAGQ)
     layout = dev.layout
     x0 = _start(dev, model, start)
     opt_kw = dict(maxiter=ctl.maxiter)
@@ -132,13 +149,13 @@ def _fit(model: GlmerModel, start: np.ndarray | None, warn: bool) -> GlmerResult
         n_eval += first.n_eval
         opt = minimize_deviance(dev, first.x, **opt_kw)
     elif dev.has_gradient:
+        damp = None if dev.scalar else np.flatnonzero(layout.diagonal_mask())
         opt = minimize_deviance(dev, x0, fun_and_grad=dev.value_and_grad,
-                                hessian=dev.start_hessian(x0), **opt_kw)
+                                hessian=dev.start_hessian(x0), damp=damp, **opt_kw)
     else:
         opt = minimize_deviance(dev, x0, **opt_kw)
     n_eval += opt.n_eval
-    x = opt.x.copy()
-    x[:dev.ntheta] = layout.normalize(x[:dev.ntheta])
+    x = dev.normalize(opt.x)
 
     # lme4's boundary check: a diagonal theta this close to 0 is tried at 0
     diag = layout.diagonal_mask()

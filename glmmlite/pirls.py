@@ -60,6 +60,7 @@ class BlockedLaplace:
         self.last = None
         self._index_source = None   # a TermBlocks whose index arrays the next ones share
         self._exact = None          # the last exact factor: the next steps' preconditioner
+        self._tangent = None        # (x, u, du/dx) of the last gradient: the next PIRLS's warm start
         self.n_factor = 0           # exact factorizations (for the benchmarks)
         self.n_cg = 0               # conjugate-gradient iterations
 
@@ -130,6 +131,13 @@ class BlockedLaplace:
         eta = eta_fixed + B.times(u)
         mu, m2lp = ll.mu_and_minus2logp(eta)
         pdev = m2lp + vdot(u, u)
+        guess = self._predicted_modes(theta, beta)
+        if guess is not None:
+            eta_g = eta_fixed + B.times(guess)
+            mu_g, m2lp_g = ll.mu_and_minus2logp(eta_g)
+            pdev_g = m2lp_g + vdot(guess, guess)
+            if pdev_g < pdev:
+                u, eta, mu, m2lp, pdev = guess, eta_g, mu_g, m2lp_g, pdev_g
         for _ in range(maxit):
             self.n_pirls += 1
             W, s = self._moments(eta, mu)
@@ -154,6 +162,22 @@ class BlockedLaplace:
         if not self.dense:
             self._exact = F
         return u, eta, mu, m2lp, F, B
+
+    def _predicted_modes(self, theta, beta) -> np.ndarray | None:
+        """First-order prediction of the modes at (theta, beta) from the last gradient's
+        ``du/dx`` (its by-product): ``u + (du/dx) (x - x_last)``.  A warm start that saves
+        PIRLS iterations along the optimizer's path and in the finite-difference Hessian."""
+        if self._tangent is None:
+            return None
+        x_last, u_last, udot = self._tangent
+        dx = np.concatenate([np.asarray(theta, float), np.asarray(beta, float)]) - x_last
+        if not np.all(np.isfinite(dx)) or dx.shape[0] != udot.shape[1]:
+            return None
+        return u_last + udot @ dx
+
+    def forget_tangent(self) -> None:
+        """Drop the warm-start prediction (the modes were changed from outside)."""
+        self._tangent = None
 
     # ------------------------------------------------------------ deviance
     def deviance(self, theta, beta) -> float:
@@ -228,10 +252,27 @@ class BlockedLaplace:
         rhs = B.t_times(C * s1[:, None])
         rhs[:, :nt] += D
         Udot = FB.solve(rhs)
+        self._tangent = (np.concatenate([np.asarray(theta, float), np.asarray(beta, float)]), u.copy(), Udot)
         Etadot = C + B.times(Udot)
         grad = W1h @ Etadot - 2.0 * (s @ C)
         grad[:nt] += 2.0 * trace
         return dev, grad
+
+    def beta_information(self) -> np.ndarray:
+        """``X'WX - (M'WX)' A^{-1} (M'WX)`` at the last evaluation (lme4's ``RX'RX``).
+
+        The Fisher information of beta with theta held and u profiled out: half the
+        deviance's Hessian in beta, up to how the weights move with the modes.  Used as
+        the beta block of the optimizer's starting Hessian, where the GLM's ``X'WX``
+        overstates the information on the intercept many times over (the random effects
+        absorb most of it).
+        """
+        last = self.last
+        F, B = last["factor"], last["blocks"]
+        W = self.fisher_weights(last["eta"])
+        WX = self.X * W[:, None]
+        MWX = B.t_times(WX)
+        return self.X.T @ WX - MWX.T @ F.solve(MWX)
 
     # ------------------------------------------------------------- at a point
     def modes(self, theta, beta) -> np.ndarray:

@@ -123,9 +123,7 @@ class CrossPattern:
         n_s = np.bincount(self.pair_s, minlength=self.J1)
         self.level_start = np.concatenate([[0], np.cumsum(n_s)])
         self.level_size = n_s
-        per_pair = n_s[self.pair_s[self.by_level]]                            # partners of each pair
-        self.pp_cum = np.concatenate([[0], np.cumsum(per_pair)])
-        self.npp = int(self.pp_cum[-1])
+        self.npp = int(np.sum(n_s * (n_s + 1) // 2))                          # pairs of pairs, j_a >= j_b
         self._pp_cache = None
 
     def pair_pairs(self):
@@ -139,21 +137,17 @@ class CrossPattern:
             return
         out = []
         cache = self.npp <= PAIR_CACHE
-        bounds = np.searchsorted(self.pp_cum, np.arange(0, self.npp, PAIR_CHUNK), side="right") - 1
-        bounds = np.unique(np.concatenate([bounds, [self.npairs]]))
-        for lo, hi in zip(bounds[:-1], bounds[1:]):
-            a = self.by_level[np.arange(lo, hi)]
-            s = self.pair_s[a]
-            cnt = self.level_size[s]
-            pa = np.repeat(a, cnt)
-            first = np.repeat(self.level_start[s], cnt)
-            within = np.arange(pa.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-            pb = self.by_level[first + within]
+        size = self.level_size
+        per_level = size * (size + 1) // 2                       # pairs with j_a >= j_b per level
+        cum = np.cumsum(per_level)
+        cuts = np.searchsorted(cum, np.arange(PAIR_CHUNK, cum[-1] if cum.size else 0, PAIR_CHUNK), side="right")
+        for levels in np.split(np.arange(self.J1), cuts):
+            pa, pb = self._lower_pairs(levels)
+            if pa.size == 0:
+                continue
             ja, jb = self.pair_j[pa], self.pair_j[pb]
-            keep = ja >= jb
-            pa, pb, ja, jb = pa[keep], pb[keep], ja[keep], jb[keep]
             half = np.where(pa == pb, 0.5, 1.0)
-            flat, inv = np.unique(ja + jb * self.q2, return_inverse=True)
+            flat, inv = _distinct(ja + jb * self.q2, self.q2 * self.q2)
             small = self.npairs < 2 ** 31
             item = (pa.astype(np.int32) if small else pa, pb.astype(np.int32) if small else pb, half, flat,
                     inv.astype(np.int32) if flat.size < 2 ** 31 else inv)
@@ -162,6 +156,41 @@ class CrossPattern:
             yield item
         if cache:
             self._pp_cache = out
+
+    def _lower_pairs(self, levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs ``(pa, pb)`` of A21-pairs of the same level with ``j_a >= j_b``, for
+        these levels.  Within a level the pairs sit in increasing column order in
+        ``by_level``, so they are the lower triangle of the level's block: one
+        ``tril_indices`` template per distinct level size."""
+        sizes = self.level_size[levels]
+        pas, pbs = [], []
+        for c in np.unique(sizes):
+            if c == 0:
+                continue
+            ta, tb = np.tril_indices(int(c))
+            base = self.level_start[levels[sizes == c]][:, None]
+            pas.append(self.by_level[(base + ta[None, :]).ravel()])
+            pbs.append(self.by_level[(base + tb[None, :]).ravel()])
+        if not pas:
+            return np.empty(0, np.intp), np.empty(0, np.intp)
+        return np.concatenate(pas), np.concatenate(pbs)
+
+
+#: distinct positions are found through a bitmap of the q2 x q2 array up to this many cells
+BITMAP_CELLS = 2 ** 25
+
+
+def _distinct(keys: np.ndarray, ncells: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` for keys in ``[0, ncells)``: by a bitmap
+    (no sort) when the array is small enough, else by sorting."""
+    if ncells > BITMAP_CELLS:
+        return np.unique(keys, return_inverse=True)
+    seen = np.zeros(ncells, bool)
+    seen[keys] = True
+    flat = np.flatnonzero(seen)
+    rank = np.empty(ncells, np.int32)
+    rank[flat] = np.arange(flat.size, dtype=np.int32)
+    return flat, rank[keys]
 
 
 class SparseBlockedCholesky:

@@ -1,0 +1,196 @@
+"""The optimizer's shortcuts on the blocked path (issue 14): each must leave the answer unchanged.
+
+* the pairs of nonzeros that share a level are made from one ``tril_indices`` template per
+  level size (``CrossPattern._lower_pairs``) and their distinct positions through a bitmap
+  (``_distinct``): checked against brute force on an unbalanced design;
+* PIRLS starts from the modes predicted by the last gradient's ``du/dx``: the deviance is the
+  one a cold start gives;
+* the sign normalization of theta reuses the last evaluation (the deviance is even in each
+  column of T): the reused deviance and gradient are those of a fresh evaluation;
+* the first quasi-Newton step may halve a diagonal theta at most, and a large deviance stops
+  at its rounding noise: the optimum is the one the plain rules reach.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import glmmlite as gl
+import glmmlite.sparse_cholesky as sc
+import tolerances as tol
+from glmmlite import optimize as opt
+from glmmlite.deviance import DevianceFunction
+from glmmlite.modelframe import build_model_frame
+
+
+def _unbalanced(seed: int = 3) -> pd.DataFrame:
+    """Students answering 1 to 12 of 30 items (level sizes differ), a row covariate x."""
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(1, 13, 120)
+    item = np.concatenate([rng.choice(30, c, replace=False) for c in counts])
+    student = np.repeat(np.arange(counts.size), counts)
+    x = rng.normal(size=student.size)
+    eta = 0.2 + 0.5 * x + rng.normal(0, 0.9, counts.size)[student] + rng.normal(0, 0.6, 30)[item]
+    y = (rng.random(student.size) < 1 / (1 + np.exp(-eta))).astype(int)
+    return pd.DataFrame({"student": [f"s{i}" for i in student], "item": [f"i{i}" for i in item], "x": x, "y": y})
+
+
+FORMULA = "y ~ x + (1 | student) + (1 | item)"
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return build_model_frame(FORMULA, _unbalanced())
+
+
+def _devfun(frame, dense: bool = False) -> DevianceFunction:
+    return DevianceFunction(frame, gl.family.Binomial("logit"), dense=dense)
+
+
+def test_pairs_of_pairs_are_all_same_level_pairs_once(frame):
+    P = _devfun(frame).backend.pattern
+    assert len(np.unique(P.level_size)) > 5                      # the multi-size path is exercised
+    got = set()
+    for pa, pb, half, flat, inv in P.pair_pairs():
+        ja, jb = P.pair_j[pa], P.pair_j[pb]
+        assert np.all(ja >= jb)
+        assert np.array_equal(flat[inv], ja + jb * P.q2)
+        assert np.array_equal(half == 0.5, pa == pb)
+        got.update(zip(pa.tolist(), pb.tolist()))
+    want = set()
+    for s in range(P.J1):
+        mine = np.flatnonzero(P.pair_s == s)
+        for a, b in itertools.product(mine, mine):
+            if P.pair_j[a] >= P.pair_j[b]:
+                want.add((int(a), int(b)))
+    assert got == want
+    assert P.npp == len(want)
+
+
+@pytest.mark.parametrize("bitmap", [True, False])
+def test_distinct_is_unique(monkeypatch, bitmap):
+    keys = np.random.default_rng(1).integers(0, 5_000, 20_000)
+    if not bitmap:
+        monkeypatch.setattr(sc, "BITMAP_CELLS", 10)
+    flat, inv = sc._distinct(keys, 5_000)
+    uf, ui = np.unique(keys, return_inverse=True)
+    assert np.array_equal(flat, uf) and np.array_equal(inv, ui)
+
+
+def test_sparse_equals_dense_on_unbalanced_levels(frame):
+    sparse, dense = _devfun(frame), _devfun(frame, dense=True)
+    x = np.array([0.8, 0.5, 0.1, 0.4])
+    fs, gs = sparse.value_and_grad(x)
+    fd, gd = dense.value_and_grad(x)
+    assert abs(fs - fd) < tol.DEV_ABS
+    assert np.max(np.abs(gs - gd)) <= tol.GRAD_FD_REL * np.max(np.abs(gd))
+
+
+def test_warm_started_pirls_gives_the_cold_deviance(frame):
+    warm = _devfun(frame)
+    x0 = np.array([0.9, 0.4, 0.0, 0.3])
+    x1 = np.array([0.7, 0.6, 0.2, 0.5])
+    warm.value_and_grad(x0)                        # leaves du/dx behind for the next start
+    assert warm.backend._predicted_modes(x1[:2], x1[2:]) is not None
+    f_warm = warm(x1)
+    f_cold = _devfun(frame)(x1)
+    assert abs(f_warm - f_cold) < tol.DEV_ABS
+
+
+def test_normalize_reuses_the_mirror_evaluation(frame):
+    dev = _devfun(frame)
+    x = np.array([0.8, -0.5, 0.1, 0.4])
+    dev.value_and_grad(x)
+    z = dev.normalize(x)
+    assert np.array_equal(z, np.array([0.8, 0.5, 0.1, 0.4]))
+    f_reused, g_reused = dev.value_and_grad(z)           # from the memo, no evaluation
+    assert dev.backend.n_eval == 1
+    f_new, g_new = _devfun(frame).value_and_grad(z)
+    assert abs(f_reused - f_new) < tol.DEV_ABS
+    assert np.max(np.abs(g_reused - g_new)) <= tol.GRAD_FD_REL * np.max(np.abs(g_new))
+
+
+def test_damped_first_step_stops_short_of_the_mirror():
+    # f is even in z[0] with its minimum at |z[0]| = 0.6; from z = 1 with a curvature that is
+    # too small, the full quasi-Newton step lands near the mirror image -1
+    def fg(z):
+        return (z[0] ** 2 - 0.36) ** 2 + (z[1] - 1) ** 2, np.array([4 * z[0] * (z[0] ** 2 - 0.36), 2 * (z[1] - 1)])
+
+    z0 = np.array([1.0, 0.0])
+    hinv = np.diag([2.0 / 2.56, 0.5])                       # full step in z[0]: 1 - 2 = -1
+    z1, h1 = opt._damped_first_step(fg, z0, hinv, np.array([0]))
+    assert z1[0] == pytest.approx(0.5)                       # at most halved
+    assert fg(z1)[0] < fg(z0)[0]
+    np.linalg.cholesky(h1)
+    z_same, h_same = opt._damped_first_step(fg, z0, np.diag([0.1, 0.5]), np.array([0]))
+    assert np.array_equal(z_same, z0) and np.array_equal(h_same, np.diag([0.1, 0.5]))   # left to BFGS
+
+
+def test_large_deviance_stops_at_its_noise_floor():
+    # a quadratic of size 1e6 whose gradient carries rounding noise of 1e-7 relative to it:
+    # plain BFGS cannot reach max|g| < 1e-6
+    rng = np.random.default_rng(0)
+    H = np.array([[2e4, 3e3], [3e3, 5e3]])
+    xstar = np.array([0.3, -0.2])
+    count, gmax = [0], []
+
+    def fg(x):
+        count[0] += 1
+        d = x - xstar
+        g = H @ d + rng.normal(0, 1e-4, 2)
+        gmax.append(np.max(np.abs(g)))
+        return 1e6 + 0.5 * d @ H @ d, g
+
+    res = opt.minimize_deviance(None, np.array([1.0, 1.0]), fun_and_grad=fg, hessian=H * 0.7)
+    assert res.converged
+    assert res.message.startswith("converged")
+    d = res.x - xstar
+    assert 0.5 * d @ H @ d < opt.EARLY_DECREMENT * 10    # the deviance left on the table
+    se = np.sqrt(np.diag(np.linalg.inv(H / 2)))
+    assert np.all(np.abs(d) < 1e-2 * se)                  # far inside FIXEF_IN_SE
+    # it stops at the first evaluation at the noise floor; the stall rule alone (three flat
+    # evaluations in a row) takes three more here
+    assert count[0] == 1 + next(i for i, g in enumerate(gmax) if g < opt.EARLY_GRAD_REL * 1e6)
+
+
+# ----------------------------------------------------------------------------- BLAS threads
+def test_blas_threads_leave_busy_cores(monkeypatch):
+    from glmmlite import blas_threads as bt
+    assert bt.choose_threads(3) == 3
+    monkeypatch.setattr(bt, "available_cores", lambda: 2)
+    monkeypatch.setattr(bt, "busy_elsewhere", lambda: 0)
+    assert bt.choose_threads(None) is None                    # idle: the library's own setting
+    monkeypatch.setattr(bt, "busy_elsewhere", lambda: 1)
+    assert bt.choose_threads(None) == 1
+    monkeypatch.setattr(bt, "busy_elsewhere", lambda: 7)
+    assert bt.choose_threads(None) == 1                       # never fewer than one
+
+
+def test_busy_elsewhere_reads_the_run_queue():
+    from glmmlite import blas_threads as bt
+    busy = bt.busy_elsewhere()
+    assert busy is None or (isinstance(busy, int) and busy >= 0)
+
+
+def test_blas_threads_limit_applies_inside_the_block():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from glmmlite.blas_threads import blas_threads
+    with blas_threads(1):
+        blas = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
+        assert blas and all(p["num_threads"] == 1 for p in blas)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_blas_threads_setting_is_checked(bad):
+    with pytest.raises(gl.errors.ArgumentError, match="blas_threads"):
+        gl.GlmerControl(blas_threads=bad)
+
+
+def test_fit_with_one_blas_thread_is_the_same_fit():
+    d = _unbalanced()
+    m1 = gl.glmer(FORMULA, d, control=gl.GlmerControl(blas_threads=1))
+    m2 = gl.glmer(FORMULA, d)
+    assert abs(m1.deviance - m2.deviance) < tol.DEVIANCE_SAME
