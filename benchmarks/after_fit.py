@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -121,12 +122,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = [("prediction intervals, 10,000 rows (population + conditional)", "predict"),
             ("simulation residuals, nsim = 250, + KS/dispersion/outlier tests", "resid"),
             ("power, 100 simulated data sets (simulate + refit + z test)", "power")]
-    lines = [f"after-the-fit timings ({time.strftime('%Y-%m-%d %H:%M')}, median of {args.repeat}; power once)", "",
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    lines = [f"after-the-fit timings ({time.strftime('%Y-%m-%d %H:%M')}, median of {args.repeat}; power once; "
+             f"load average at the end {load})", "",
              "| task | glmmlite s | R route s | R / glmmlite |", "|---|---:|---:|---:|"]
+
+    def fmt(t: float) -> str:
+        return f"{t:.4f}" if t < 0.1 else f"{t:.3f}"
+
     for label, key in rows:
         rv = r[key] if r else float("nan")
-        lines.append(f"| {label} | {py[key]:.3f} | {rv:.3f} | {rv / py[key]:.1f}x |" if r else
-                     f"| {label} | {py[key]:.3f} | -- | -- |")
+        lines.append(f"| {label} | {fmt(py[key])} | {fmt(rv)} | {rv / py[key]:.1f}x |" if r else
+                     f"| {label} | {fmt(py[key])} | -- | -- |")
     lines += ["", f"glmmlite power: {100 * pw.power:.0f}% (MC SE {100 * pw.mcse:.1f})"
               + (f"; R route: {100 * r['power_rate']:.0f}%" if r else "")]
     text = "\n".join(lines)

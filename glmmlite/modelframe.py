@@ -209,14 +209,16 @@ class ModelFrame:
         X = _rebuild_design(d, nd, "fixed effects")
         return X if d.keep is None else X[:, d.keep]
 
-    def random_matrices(self, newdata: pd.DataFrame, allow_new_levels: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
+    def random_matrices(self, newdata: pd.DataFrame, allow_new_levels: bool = False,
+                        new_level_hint: str | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """For each RandomTerm, (codes, X) for ``newdata``; code -1 marks an unseen level
-        (allowed only with ``allow_new_levels``, else NewDataError)."""
+        (allowed only with ``allow_new_levels``, else NewDataError, whose message ends with
+        ``new_level_hint`` if given)."""
         nd = _as_newdata(newdata)
         out = []
         for term in self.random:
             ts: _TermSpec = term.spec
-            codes = _rebuild_group(ts.group, nd, term.group, allow_new_levels)
+            codes = _rebuild_group(ts.group, nd, term.group, allow_new_levels, new_level_hint)
             X = _rebuild_design(ts.design, nd, f"random term ({ts.random.text})")
             out.append((codes, X))
         return out
@@ -409,12 +411,13 @@ def _rebuild_design(d: _DesignSpec, nd: pd.DataFrame, where: str) -> np.ndarray:
         coding = d.codings[label]
         if coding.is_factor:
             src = _factor_source(node) or node.id
-            if column_kind(_col(nd, src)) in ("other", "timedelta"):
-                _check_usable(_col(nd, src), src, f"the {where}", NewDataError)
-            codes, miss = recode(_col(nd, src), coding.factor)
+            col = _col(nd, src)
+            if column_kind(col) in ("other", "timedelta"):
+                _check_usable(col, src, f"the {where}", NewDataError)
+            codes, miss = recode(col, coding.factor)
             unseen = (codes < 0) & ~miss
             if unseen.any():
-                vals = pd.unique(_col(nd, src)[unseen])
+                vals = pd.unique(col[unseen])
                 shown = ", ".join(repr(r_label(v)) for v in vals[:5])
                 raise NewDataError(
                     f"new data have level(s) {shown} of factor {label!r} ({where}) that were not in "
@@ -478,8 +481,8 @@ def _group_factor(data: pd.DataFrame, columns: tuple[str, ...], label: str
     return inverse.astype(np.int64).ravel(), labels, _GroupSpec(columns, infos, uniq, radix)
 
 
-def _rebuild_group(g: _GroupSpec, nd: pd.DataFrame, label: str, allow_new_levels: bool
-                   ) -> np.ndarray:
+def _rebuild_group(g: _GroupSpec, nd: pd.DataFrame, label: str, allow_new_levels: bool,
+                   hint: str | None = None) -> np.ndarray:
     _require_columns(nd, list(g.columns), f"grouping factor {label!r}", NewDataError)
     n = len(nd)
     key = np.zeros(n, dtype=np.int64)
@@ -487,16 +490,23 @@ def _rebuild_group(g: _GroupSpec, nd: pd.DataFrame, label: str, allow_new_levels
     miss_any = np.zeros(n, dtype=bool)
     for c, info, r in zip(g.columns, g.infos, g.radix):
         s = _col(nd, c)
-        if column_kind(s) == "other":
+        kind = column_kind(s)
+        if kind == "other":
             _check_usable(s, c, f"grouping factor {label!r}", NewDataError)
-        if column_kind(s) in ("datetime", "timedelta"):
+        if kind in ("datetime", "timedelta"):
             s = s.astype(str)
         codes, miss = recode(s, info)
+        if len(g.columns) == 1:          # the levels are the codes themselves (keys = 0, 1, ...)
+            key, bad, miss_any = codes, codes < 0, miss
+            break
         bad |= codes < 0
         miss_any |= miss
         key = key * r + np.where(codes < 0, 0, codes)
-    idx = pd.Index(g.keys).get_indexer(key).astype(np.int64)
-    idx[bad] = -1
+    if len(g.columns) == 1:
+        idx = np.asarray(key, dtype=np.int64).copy()
+    else:
+        idx = pd.Index(g.keys).get_indexer(key).astype(np.int64)
+        idx[bad] = -1
     if not allow_new_levels and (idx < 0).any():
         rows = np.flatnonzero(idx < 0)
         vals = []
@@ -507,8 +517,8 @@ def _rebuild_group(g: _GroupSpec, nd: pd.DataFrame, label: str, allow_new_levels
         what = "missing or new" if miss_any[rows].any() else "new"
         raise NewDataError(
             f"new data have {what} level(s) {', '.join(map(repr, vals))} of grouping factor "
-            f"{label!r} that were not in the fitted data; use allow_new_levels=True to predict "
-            "them at the population level (random effect 0)")
+            f"{label!r} that were not in the fitted data; " + (hint or
+            "use allow_new_levels=True to predict them at the population level (random effect 0)"))
     return idx
 
 

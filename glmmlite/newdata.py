@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import ArgumentError, GlmmliteWarning, NewDataError, user_stacklevel
 
-__all__ = ["as_frame", "parse_re_form", "offset_for", "rng", "check_nsim"]
+__all__ = ["as_frame", "parse_re_form", "re_form_terms", "offset_for", "rng", "check_nsim"]
 
 
 def rng(seed) -> np.random.Generator:
@@ -68,3 +69,61 @@ def offset_for(frame, newdata: pd.DataFrame, offset_argument: bool = False) -> n
             GlmmliteWarning, stacklevel=user_stacklevel(),
         )
     return frame.new_offset(newdata)
+
+
+def _norm(s: str) -> str:
+    return s.replace(" ", "")
+
+
+def re_form_terms(m: Any, re_form: Any) -> list[int]:
+    """Indices of the random-effect terms that ``re_form`` keeps.
+
+    ``None``: all terms (R's ``re.form = NULL``); ``"~0"``, ``"NA"`` or ``np.nan``: none (R's
+    ``re.form = NA``); a formula such as ``"~(1|id)"``: the terms it names (lme4's
+    ``re.form = ~(1|id)``).  A formula that names no term of the model raises ArgumentError.
+    """
+    terms = m.frame.random
+    if re_form is None:
+        return list(range(len(terms)))
+    if isinstance(re_form, float) and np.isnan(re_form):
+        return []
+    if not isinstance(re_form, str):
+        raise ArgumentError(f"re_form must be None, '~0' or a formula string such as '~(1|id)', not {re_form!r}")
+    s = _norm(re_form)
+    if s in ("~0", "NA", "~1-1", "0", "~-1", "~0+1"):
+        return []
+    body = s[1:] if s.startswith("~") else s
+    parts: list[str] = []
+    depth, cur = 0, ""
+    for ch in body:
+        if ch == "(":
+            depth += 1
+            if depth == 1:
+                cur = ""
+                continue
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                parts.append(cur)
+                continue
+        if depth >= 1:
+            cur += ch
+    texts = [_norm(t.spec.random.text) if t.spec is not None else f"{'+'.join(t.names)}|{t.group}" for t in terms]
+    keep: list[int] = []
+    unknown: list[str] = []
+    for p in parts:
+        hit = [i for i, t in enumerate(texts) if t == p]
+        if not hit and "|" in p:   # (1|id) against a term written (1 | id), or a group name alone
+            lhs, grp = p.split("|", 1)
+            grp = grp.lstrip("|")
+            hit = [i for i, t in enumerate(terms) if _norm(t.group) == grp]
+        if not hit:
+            unknown.append(f"({p})")
+        keep.extend(i for i in hit if i not in keep)
+    if unknown or not parts:
+        known = ", ".join(f"'({t.spec.random.text if t.spec is not None else t.group})'" for t in terms)
+        what = ", ".join(unknown) if unknown else repr(re_form)
+        raise ArgumentError(
+            f"re_form {re_form!r}: {what} names no random-effects term of the model; the model's terms "
+            f"are {known}. Use None for all of them or '~0' for none (population level).")
+    return sorted(keep)

@@ -18,20 +18,24 @@ import pandas as pd
 from scipy import stats
 
 from .control import GlmerControl
-from .errors import ArgumentError
+from .errors import ArgumentError, NewDataError
 
-__all__ = ["power", "PowerResult", "simulate_design", "design_model", "fit_like"]
+__all__ = ["power", "PowerResult", "simulate_design", "design_frame", "fit_like"]
 
 
 def fit_like(m: Any, frame: Any, nAGQ: int | None = None, data_name: str | None = None,
              start: np.ndarray | None = None, check: bool = True) -> Any:
-    """Fit ``frame`` with ``m``'s family (and nAGQ unless given) and the default control settings,
-    as ``glmmlite.model.fit_frame`` does; ``check=False`` skips the convergence checks.
+    """Fit ``frame`` with ``m``'s family, nAGQ (unless given) and control settings (``m.control``:
+    the optimizer, its tolerances and the checks the fit ran with), as ``glmmlite.model.fit_frame``
+    does; ``check=False`` turns the convergence checks off.
 
     The fit runs through the class of ``m.model`` (the result's GlmerModel), so this module
     needs no import of the fitting code, which imports ``results`` (whose methods import this).
     """
-    ctl = GlmerControl() if check else GlmerControl().replace(check_conv=False)
+    ctl = getattr(m, "control", None)
+    ctl = GlmerControl() if ctl is None else ctl
+    if not check:
+        ctl = ctl.replace(check_conv=False)
     model = type(m.model)(frame=frame, family=m.family, nAGQ=int(m.nAGQ if nAGQ is None else nAGQ),
                           control=ctl, data_name=data_name)
     return model.fit(start=start, warn=check)
@@ -77,49 +81,68 @@ def _params(m: Any, newparams: Mapping[str, Any] | None) -> tuple[np.ndarray, np
     return theta, beta
 
 
-def design_model(m: Any, newdata: pd.DataFrame | None) -> Any:
-    """A model object with ``m``'s formula and family on the rows of ``newdata`` (the response
-    column, if absent, is filled with a placeholder); ``m`` itself when ``newdata`` is None."""
+def design_frame(m: Any, newdata: pd.DataFrame | None) -> Any:
+    """The model frame of ``m``'s formula on the rows of ``newdata`` (the response column, if
+    absent, is filled with a placeholder; the refits replace it); ``m.frame`` when ``newdata`` is
+    None."""
     if newdata is None:
-        return m
+        return m.frame
     if not isinstance(newdata, pd.DataFrame):
         raise ArgumentError(f"newdata must be a pandas DataFrame, not {type(newdata).__name__}")
+    if len(newdata) == 0:
+        raise NewDataError("newdata has no rows: nothing to simulate")
     from .modelframe import build_model_frame
-    nd = newdata.copy()
+    from .formula import names_in
+    nd = newdata
     resp = m.frame.response
-    if resp.name not in nd.columns:
+    absent = [c for c in names_in(m.frame.parsed.response) if c not in nd.columns]
+    if absent:
+        nd = newdata.copy()
         if resp.kind == "factor":
             nd[resp.name] = [resp.levels[i % 2] for i in range(len(nd))]
         elif resp.kind == "binary":
             nd[resp.name] = np.arange(len(nd)) % 2
         else:
-            raise ArgumentError(f"newdata needs the response column {resp.name!r} (for a {resp.kind} response "
-                                f"it carries the numbers of trials)")
-    frame = build_model_frame(m.formula, nd)
+            raise ArgumentError(f"newdata needs the response column(s) {absent} of {resp.name!r} (for a "
+                                f"{resp.kind} response they carry the numbers of trials)")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fit_like(m, frame, data_name="newdata", check=False)
+        frame = build_model_frame(m.formula, nd)
+    if frame.n != len(newdata):
+        raise NewDataError(f"newdata has missing values in {len(newdata) - frame.n} row(s) of the model's "
+                           "columns; drop or fill them first")
+    return frame
+
+
+def _successes(m: Any, sims: pd.DataFrame, trials: np.ndarray) -> np.ndarray:
+    """(n, nsim) numbers of successes from what :func:`glmmlite.simulate.simulate` returns."""
+    kind = m.frame.response.kind
+    if kind == "cbind":
+        return sims.iloc[:, 0::2].to_numpy(np.int64)
+    if kind == "factor":
+        return np.column_stack([sims[c].cat.codes.to_numpy(np.int64) for c in sims.columns])
+    vals = sims.to_numpy(float)
+    return np.rint(vals * trials[:, None]).astype(np.int64)
 
 
 def simulate_design(m: Any, newdata: pd.DataFrame | None = None, newparams: Mapping[str, Any] | None = None,
                     nsim: int = 1, seed=None) -> pd.DataFrame:
     """Simulated numbers of successes for ``newdata`` (default: the fitted rows) from the fitted
-    parameters or ``newparams`` (lme4's ``simulate(m, newdata=, newparams=)``), new random
-    effects per simulation.  Columns ``sim_1`` ... ``sim_nsim`` (0/1 for 0/1 data)."""
+    parameters or ``newparams`` (lme4's ``simulate(m, newdata=, newparams=)``, through
+    :func:`glmmlite.simulate.simulate` with numpy's stream), new random effects per simulation.
+    Columns ``sim_1`` ... ``sim_nsim`` (0/1 for 0/1 data).  ``newparams["beta"]`` may be a dict
+    of some fixed effects only (the others keep their estimates)."""
     nsim = _check_nsim(nsim)
-    from .remat import z_lambda
     from .prediction_se import as_rng as _rng
+    from .simulate import simulate
     rng = _rng(seed)
-    base = design_model(m, newdata)
+    fr = design_frame(m, newdata)
     theta, beta = _params(m, newparams)
-    fr = base.frame
-    eta = fr.X @ beta + fr.offset
-    M = z_lambda(fr.random, base.layout, theta)
-    U = rng.standard_normal((M.shape[1], nsim))
-    mu = m.family.linkinv(eta[:, None] + np.asarray(M @ U))
-    trials = np.round(fr.weights).astype(np.int64)
-    K = rng.binomial(trials[:, None], mu)
-    return pd.DataFrame(K, index=fr.data.index, columns=[f"sim_{i + 1}" for i in range(nsim)])
+    trials = np.asarray(fr.weights, float)
+    sims = simulate(m, nsim=nsim, seed=rng, stream="numpy", newparams={"theta": theta, "beta": beta},
+                    newdata=newdata, weights=None if newdata is None else trials,
+                    allow_new_levels=newdata is not None)    # every group of a new design is new
+    return pd.DataFrame(_successes(m, sims, trials), index=sims.index, columns=[f"sim_{i + 1}" for i in range(nsim)])
 
 
 @dataclass
@@ -231,9 +254,8 @@ def power(m: Any, term: str, nsim: int = 100, alpha: float = 0.05, test: str = "
     _check_fit(m)
     from .prediction_se import as_rng as _rng
     rng = _rng(seed)
-    base = design_model(m, newdata)
+    fr = design_frame(m, newdata)
     sims = simulate_design(m, newdata, newparams, nsim=nsim, seed=rng).to_numpy()
-    fr = base.frame
     j = names.index(term)
     theta, beta = _params(m, newparams)
     start = np.concatenate([theta, beta])

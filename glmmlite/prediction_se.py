@@ -31,62 +31,11 @@ from .errors import ArgumentError, NewDataError
 __all__ = ["predict_se", "parse_re_form", "link_design"]
 
 
-def _norm(s: str) -> str:
-    return s.replace(" ", "")
-
-
 def parse_re_form(m: Any, re_form: Any) -> list[int]:
-    """Indices of the random-effect terms that ``re_form`` keeps.
-
-    ``None``: all terms (R's ``re.form = NULL``); ``"~0"``, ``"NA"`` or ``np.nan``: none (R's
-    ``re.form = NA``); a formula such as ``"~(1|id)"``: the terms it names (lme4's
-    ``re.form = ~(1|id)``).  A formula that names no term of the model raises ArgumentError.
-    """
-    terms = m.frame.random
-    if re_form is None:
-        return list(range(len(terms)))
-    if isinstance(re_form, float) and np.isnan(re_form):
-        return []
-    if not isinstance(re_form, str):
-        raise ArgumentError(f"re_form must be None, '~0' or a formula string such as '~(1|id)', not {re_form!r}")
-    s = _norm(re_form)
-    if s in ("~0", "NA", "~1-1", "0", "~-1", "~0+1"):
-        return []
-    body = s[1:] if s.startswith("~") else s
-    parts: list[str] = []
-    depth, cur = 0, ""
-    for ch in body:
-        if ch == "(":
-            depth += 1
-            if depth == 1:
-                cur = ""
-                continue
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                parts.append(cur)
-                continue
-        if depth >= 1:
-            cur += ch
-    texts = [_norm(t.spec.random.text) if t.spec is not None else f"{'+'.join(t.names)}|{t.group}" for t in terms]
-    keep: list[int] = []
-    unknown: list[str] = []
-    for p in parts:
-        hit = [i for i, t in enumerate(texts) if t == p]
-        if not hit and "|" in p:   # (1|id) against a term written (1 | id), or a group name alone
-            lhs, grp = p.split("|", 1)
-            grp = grp.lstrip("|")
-            hit = [i for i, t in enumerate(terms) if _norm(t.group) == grp]
-        if not hit:
-            unknown.append(f"({p})")
-        keep.extend(i for i in hit if i not in keep)
-    if unknown or not parts:
-        known = ", ".join(f"'({t.spec.random.text if t.spec is not None else t.group})'" for t in terms)
-        what = ", ".join(unknown) if unknown else repr(re_form)
-        raise ArgumentError(
-            f"re_form {re_form!r}: {what} names no random-effects term of the model; the model's terms "
-            f"are {known}. Use None for all of them or '~0' for none (population level).")
-    return sorted(keep)
+    """Indices of the random-effect terms that ``re_form`` keeps; see
+    :func:`glmmlite.newdata.re_form_terms` (this module's name for it)."""
+    from .newdata import re_form_terms
+    return re_form_terms(m, re_form)
 
 
 def link_design(m: Any, newdata: pd.DataFrame | None, keep: list[int], allow_new_levels: bool = False):
@@ -112,19 +61,43 @@ def link_design(m: Any, newdata: pd.DataFrame | None, keep: list[int], allow_new
 def _eta_var(m: Any, X: np.ndarray, off: np.ndarray, mats, cond_var: bool = True) -> tuple[np.ndarray, np.ndarray]:
     V = m._vcov
     eta = X @ m.beta + off
-    var = np.einsum("ij,jk,ik->i", X, V, X)
+    var = np.einsum("ij,ij->i", X @ V, X)        # x' V x per row
     if mats:
         B = m.b
-        cv = m._devfun.conditional_variances(m._x) if cond_var else None
+        cv = _conditional_variances(m) if cond_var else None
         for i, codes, Xt in mats:
             ok = codes >= 0
             c = np.where(ok, codes, 0)
-            contrib = np.where(ok, np.sum(Xt * B[i][c], axis=1), 0.0)
+            contrib = np.where(ok, np.einsum("ij,ij->i", Xt, B[i][c]), 0.0)
             eta = eta + contrib
             if cv is not None:
-                C = cv[i][c]                                 # (n, k, k)
-                var = var + np.where(ok, np.einsum("ij,ijk,ik->i", Xt, C, Xt), 0.0)
+                if Xt.shape[1] == 1:                         # a scalar term: x^2 var
+                    zcz = Xt[:, 0] * Xt[:, 0] * cv[i][:, 0, 0][c]
+                else:
+                    zcz = np.einsum("ij,ij->i", np.einsum("ij,ijk->ik", Xt, cv[i][c]), Xt)
+                var = var + np.where(ok, zcz, 0.0)
     return eta, var
+
+
+def _mu_eta(fam: Any, eta: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """``fam.mu_eta(eta)``; for the logit link from ``mu = linkinv(eta)`` without a second
+    exp (the same numbers: linkinv's clamp is where mu_eta returns epsilon)."""
+    if fam.link != "logit":
+        return fam.mu_eta(eta)
+    from .family import _EPS, _LOGIT_THRESH
+    return np.where(np.abs(eta) > _LOGIT_THRESH, _EPS, mu * (1.0 - mu))
+
+
+def _conditional_variances(m: Any) -> list[np.ndarray]:
+    """The conditional variances of the modes (per term, levels x k x k), computed once per fit
+    (kept on the result with the parameters they belong to)."""
+    x = np.asarray(m._x, float)
+    cached = m.__dict__.get("_cond_var_cache")
+    if cached is not None and cached[0] is m._devfun and np.array_equal(cached[1], x):
+        return cached[2]
+    cv = m._devfun.conditional_variances(x)
+    m.__dict__["_cond_var_cache"] = (m._devfun, x.copy(), cv)
+    return cv
 
 
 def predict_se(m: Any, newdata: pd.DataFrame | None = None, type: str = "link", re_form: Any = None,
@@ -171,8 +144,9 @@ def predict_se(m: Any, newdata: pd.DataFrame | None = None, type: str = "link", 
         lo, hi = eta - z * se, eta + z * se
         if type == "link":
             return pd.DataFrame({"fit": eta, "se_fit": se, "lower": lo, "upper": hi}, index=index)
-        return pd.DataFrame({"fit": fam.linkinv(eta), "se_fit": fam.mu_eta(eta) * se,
-                             "lower": fam.linkinv(lo), "upper": fam.linkinv(hi)}, index=index)
+        mu, mu_lo, mu_hi = fam.linkinv(np.stack([eta, lo, hi]))      # one pass of the inverse link
+        return pd.DataFrame({"fit": mu, "se_fit": _mu_eta(fam, eta, mu) * se,
+                             "lower": mu_lo, "upper": mu_hi}, index=index)
     from .inference.bootstrap import bootMer, norm_inter
 
     def stat(fit):

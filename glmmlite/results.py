@@ -357,18 +357,17 @@ class GlmerResult:
         return pd.Series(out, index=index, name=type)
 
     # --------------------------------------------------------------- simulate
-    def simulate(self, nsim: int = 1, seed=None, use_u: bool = False, stream: str | None = None,
-                 newparams: dict | None = None) -> pd.DataFrame:
-        """Simulate responses from the fitted model (R's ``simulate.merMod``).
-
-        ``seed``: an int or numpy Generator (numpy's stream, the default), or an
-        :class:`~glmmlite.rstream.RStream` / ``stream="r"`` for R's draws exactly
-        (an int is then R's ``set.seed``).  ``newparams={"theta": ..., "beta": ...}``
-        as lme4's.  The columns ``sim_1`` ... have the response's kind, as lme4's:
-        see :func:`glmmlite.simulate.simulate`.
+    def simulate(self, nsim: int = 1, seed=None, use_u: bool | None = None, stream: str | None = None,
+                 newparams: dict | None = None, newdata=None, re_form=..., allow_new_levels: bool = False,
+                 weights=None) -> pd.DataFrame:
+        """Simulate responses (R's ``simulate.merMod``): numpy's stream, or ``stream="r"`` / an
+        :class:`~glmmlite.rstream.RStream` seed for R's draws exactly.  ``newparams``, ``newdata``,
+        ``re_form``, ``allow_new_levels`` and ``weights`` (trials on newdata) as lme4's; the
+        columns ``sim_1`` ... have the response's kind: see :func:`glmmlite.simulate.simulate`.
         """
         from .simulate import simulate
-        return simulate(self, nsim=nsim, seed=seed, use_u=use_u, stream=stream, newparams=newparams)
+        return simulate(self, nsim=nsim, seed=seed, use_u=use_u, stream=stream, newparams=newparams,
+                        newdata=newdata, re_form=re_form, allow_new_levels=allow_new_levels, weights=weights)
 
     def _as_response(self, k: np.ndarray, trials: np.ndarray):
         kind = self.frame.response.kind

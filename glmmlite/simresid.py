@@ -29,25 +29,66 @@ from .errors import ArgumentError
 __all__ = ["simulate_residuals", "SimResiduals", "simulate_successes"]
 
 
-def simulate_successes(m: Any, nsim: int, rng: np.random.Generator, conditional: bool = False) -> np.ndarray:
-    """(n, nsim) simulated numbers of successes from the fitted model (new random effects per
-    simulation unless ``conditional``, then the fitted conditional modes)."""
-    from .remat import z_lambda
+def _row_patterns(m: Any) -> tuple[np.ndarray, np.ndarray, list]:
+    """The distinct rows of the linear predictor's ingredients, computed once per fit.
+
+    Rows with the same fixed part, the same ``Z Lambda`` values and the same levels (all rows of
+    one cluster and cell, in the article's data 14 rows each) have the same simulated
+    probabilities, so the inverse link is evaluated once per pattern and simulation.
+    Returns (pattern of each row, eta per pattern, [(values, u index) per column of
+    ``Z Lambda``, per pattern]), the columns in the order of the sparse product's rows.
+    """
+    key = (np.asarray(m.theta, float).tobytes(), np.asarray(m.beta, float).tobytes())
+    cached = m.__dict__.get("_simresid_patterns")
+    if cached is not None and cached[0] == key:
+        return cached[1]
     fr = m.frame
     eta = fr.X @ m.beta + fr.offset
-    M = z_lambda(fr.random, m.layout, m.theta)
+    cols, pos = [], 0
+    for term, T in zip(fr.random, m.layout.factors(m.theta)):
+        V = term.X @ T                  # as remat.z_lambda: row i's entries in its level's columns
+        for c in range(term.k):
+            cols.append((V[:, c], pos + term.codes * term.k + c))
+        pos += term.nlevels * term.k
+    stack = np.column_stack([eta] + [v for v, _ in cols] + [i.astype(float) for _, i in cols])
+    _, first, inverse = np.unique(stack, axis=0, return_index=True, return_inverse=True)
+    out = (inverse.ravel().astype(np.int64), eta[first], [(v[first], i[first]) for v, i in cols])
+    m.__dict__["_simresid_patterns"] = (key, out)
+    return out
+
+
+def simulate_successes(m: Any, nsim: int, rng: np.random.Generator, conditional: bool = False) -> np.ndarray:
+    """(n, nsim) simulated numbers of successes from the fitted model (new random effects per
+    simulation unless ``conditional``, then the fitted conditional modes).
+
+    Draws: ``q x nsim`` standard normals (the random effects, unless ``conditional``), then one
+    uniform per value for 0/1 data (success when below the probability), else numpy's
+    binomial.  The probabilities are evaluated once per distinct row pattern
+    (:func:`_row_patterns`), with the same floating-point operations as ``eta + (Z Lambda) U``.
+    """
+    fr = m.frame
     trials = np.round(fr.weights).astype(np.int64)
+    pattern, eta, cols = _row_patterns(m)
     if conditional:
-        E = (eta + M @ m.u)[:, None] + np.zeros((1, nsim))
+        u = np.asarray(m.u, float)
+        reff = np.zeros(eta.shape[0])
+        for v, idx in cols:
+            reff = reff + v * u[idx]
+        E = (eta + reff)[:, None]
     else:
-        U = rng.standard_normal((M.shape[1], nsim))
-        E = eta[:, None] + np.asarray(M @ U)
-    if m.family.link == "logit":     # the same function, about 10x faster on large arrays
+        q = sum(t.nlevels * t.k for t in fr.random)
+        U = rng.standard_normal((q, nsim))
+        reff = np.zeros((eta.shape[0], nsim))
+        for v, idx in cols:             # the sparse product's order: y += v * U[idx], from 0
+            reff += v[:, None] * U[idx]
+        E = eta[:, None] + reff
+    if m.family.link == "logit":        # the same function, about 10x faster on large arrays
         from scipy.special import expit
-        mu = expit(E)
+        mu_p = expit(E)
     else:
-        mu = m.family.linkinv(E)
-    if np.all(trials == 1):          # 0/1 data: a uniform draw per value is 5-10x faster than binomial
+        mu_p = m.family.linkinv(E)
+    mu = np.broadcast_to(mu_p, (mu_p.shape[0], nsim))[pattern]
+    if np.all(trials == 1):             # 0/1 data: a uniform draw per value is 5-10x faster than binomial
         return (rng.random(mu.shape) < mu).astype(np.int64)
     return rng.binomial(trials[:, None], mu)
 
@@ -84,6 +125,19 @@ class SimResiduals:
     _tests: dict = field(default_factory=dict, repr=False)
 
     # ---------------------------------------------------------------- tests
+    def _total(self) -> np.ndarray:
+        """Simulated successes per unit, summed over the simulations (computed once)."""
+        if "total" not in self._tests:
+            self._tests["total"] = self.simulated.sum(axis=1)
+        return self._tests["total"]
+
+    def _binary(self) -> bool:
+        """True when every simulated value is 0 or 1 (checked once)."""
+        if "binary" not in self._tests:
+            K = self.simulated
+            self._tests["binary"] = bool(K.size and K.min() >= 0 and K.max() <= 1)
+        return self._tests["binary"]
+
     def test_uniformity(self) -> dict:
         """Kolmogorov-Smirnov test of the residuals against Uniform(0, 1)."""
         r = stats.kstest(self.residuals.to_numpy(), "uniform")
@@ -96,9 +150,14 @@ class SimResiduals:
         spread of the simulations around it; about 1 under the model, above 1 for
         overdispersion.  Two-sided p value from the simulations' own spreads.
         """
-        center = self.simulated.mean(axis=1)
+        K = self.simulated
+        total = self._total()
+        center = total / K.shape[1]
         obs = float(np.sum((self.observed - center) ** 2))
-        sims = np.sum((self.simulated - center[:, None]) ** 2, axis=0)
+        if self._binary():               # K^2 = K: sum_i (K_is - c_i)^2 without an (n, nsim) temporary
+            sims = np.einsum("is,i->s", K, 1.0 - 2.0 * center) + float(np.sum(center ** 2))
+        else:
+            sims = np.sum((K - center[:, None]) ** 2, axis=0)
         ratio = obs / float(np.mean(sims)) if np.mean(sims) > 0 else np.nan
         n = sims.size
         p = min(1.0, 2 * min((1 + np.sum(sims >= obs)) / (n + 1), (1 + np.sum(sims <= obs)) / (n + 1)))
@@ -111,8 +170,13 @@ class SimResiduals:
         (less for discrete data, whose ties keep it inside), so the one-sided test for
         too many outliers is valid (conservative for 0/1 data).
         """
-        lo = self.observed < self.simulated.min(axis=1)
-        hi = self.observed > self.simulated.max(axis=1)
+        if self._binary():               # 0/1 simulations: their range from the counts
+            total = self._total()
+            lo = self.observed < (total == self.nsim)
+            hi = self.observed > (total > 0)
+        else:
+            lo = self.observed < self.simulated.min(axis=1)
+            hi = self.observed > self.simulated.max(axis=1)
         k = int(np.sum(lo | hi))
         n = self.observed.size
         p0 = 2.0 / (self.nsim + 1)
@@ -140,7 +204,9 @@ class SimResiduals:
     def tests(self) -> pd.DataFrame:
         """Uniformity, dispersion and outlier tests in one table."""
         rows = [self.test_uniformity(), self.test_dispersion(), self.test_outliers()]
-        return pd.DataFrame(rows)[["test", "statistic", "p_value"]].set_index("test")
+        return pd.DataFrame({"statistic": [float(r["statistic"]) for r in rows],
+                             "p_value": [float(r["p_value"]) for r in rows]},
+                            index=pd.Index([r["test"] for r in rows], name="test"))
 
     # ----------------------------------------------------------------- plot
     def plot(self, axes=None, title: str | None = None):
@@ -225,14 +291,23 @@ def simulate_residuals(m: Any, nsim: int = 250, seed=None, group: str | None = N
         K = _group_sum(codes, K, G)
         trials = np.bincount(codes, weights=trials, minlength=G)
         index = pd.Index(labels, name=group)
-    less = np.sum(K < obs[:, None], axis=1)
-    eq = np.sum(K == obs[:, None], axis=1)
+    total = K.sum(axis=1)                # successes per unit over the simulations
+    if group is None and np.all(fr.weights == 1):   # 0/1 values: the counts give the ranks
+        ones = obs == 1
+        less = np.where(ones, nsim - total, 0)
+        eq = np.where(ones, total, nsim - total)
+    else:
+        less = np.sum(K < obs[:, None], axis=1)
+        eq = np.sum(K == obs[:, None], axis=1)
     u = rng.uniform(size=obs.size)
     r = (less + u * (eq + 1)) / (nsim + 1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        pred = np.where(trials > 0, K.mean(axis=1) / np.where(trials > 0, trials, 1), np.nan)
-    return SimResiduals(pd.Series(r, index=index, name="scaled_residual"), obs, K,
-                        pd.Series(pred, index=index, name="predicted"), nsim, group)
+        pred = np.where(trials > 0, (total / nsim) / np.where(trials > 0, trials, 1), np.nan)
+    out = SimResiduals(pd.Series(r, index=index, name="scaled_residual"), obs, K,
+                       pd.Series(pred, index=index, name="predicted"), nsim, group)
+    out._tests["total"] = total
+    out._tests["binary"] = group is None and bool(np.all(fr.weights == 1))
+    return out
 
 
 def _group_sum(codes: np.ndarray, K: np.ndarray, G: int) -> np.ndarray:

@@ -35,6 +35,10 @@ lme4's order of draws, which the R stream reproduces (lme4 1.1-31, R/predict.R):
    The numpy stream draws simulation by simulation instead (normals, then
    binomials), with the same results in distribution.
 
+With ``newdata`` (lme4's ``simulate(m, newdata = , re.form = , allow.new.levels = )``) the same
+order holds on the new rows; which random effects are drawn, for which levels and in which
+order is :mod:`glmmlite.sim_design`'s job (``mkNewReTrms``'s rules, followed by the R stream).
+
 Non-integer prior weights cannot be simulated from (R stops with the same
 message).  The inverse link is R's for logit and cloglog, bit for bit; for
 probit it is scipy's ``ndtr``, which may differ from R's ``pnorm`` in the last bit.
@@ -184,33 +188,6 @@ def _integer_weights(w: np.ndarray) -> None:
 
 
 # ------------------------------------------------------------------ the pieces, in R's arithmetic
-def _fixed_eta(X: np.ndarray, beta: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """``drop(X %*% beta) + offset`` summed column by column, as R's BLAS does."""
-    eta = np.zeros(X.shape[0])
-    for j in range(X.shape[1]):
-        eta = eta + X[:, j] * beta[j]
-    return eta + offset
-
-
-def _z_lambda_columns(terms: list, layout: Any, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """For every column of ``Z Lambda`` in lme4's order within a row: (values, index of u).
-
-    Term t, column c of its block: the value ``sum_k X[:, k] * T[k, c]`` (k >= c,
-    ascending, as the sparse product ``Lambdat %*% Zt``) and the position
-    ``offset_t + level * k_t + c`` of its ``u``.
-    """
-    out, pos = [], 0
-    for term, T in zip(terms, layout.factors(theta)):
-        k = term.k
-        for c in range(k):
-            v = np.zeros(term.X.shape[0])
-            for r in range(c, k):
-                v = v + term.X[:, r] * T[r, c]
-            out.append((v, pos + term.codes * k + c))
-        pos += term.nlevels * k
-    return out
-
-
 def _logit_linkinv_r(flat: list[float]) -> list[float]:
     out = []
     for e in flat:
@@ -244,35 +221,9 @@ def _linkinv_r(link: str, eta: np.ndarray, chunk: int = 1 << 20) -> np.ndarray:
     return mu[inverse].reshape(eta.shape)
 
 
-class _LinearPredictor:
-    """``etapred`` and the columns of ``Z Lambda(theta)``, computed once per call."""
-
-    def __init__(self, m: Any, theta: np.ndarray, beta: np.ndarray) -> None:
-        fr = m.frame
-        self.n = fr.n
-        self.eta_fixed = _fixed_eta(fr.X, beta, fr.offset)
-        self.cols = _z_lambda_columns(fr.random, m.layout, theta)
-        self.q = sum(t.nlevels * t.k for t in fr.random)
-        self.u_fit = np.asarray(m.u, float)
-
-    def with_u(self, U: np.ndarray | None) -> np.ndarray:
-        """(nsim, n) linear predictors for random effects ``U`` (nsim, q); None = the fitted modes."""
-        if U is None:
-            reff = np.zeros(self.n)
-            for v, idx in self.cols:
-                reff = reff + v * self.u_fit[idx]
-            return (self.eta_fixed + reff)[None, :]
-        reff = np.zeros((U.shape[0], self.n))
-        for v, idx in self.cols:          # R's sparse product: columns in order, from 0
-            reff = reff + v[None, :] * U[:, idx]
-        return self.eta_fixed[None, :] + reff
-
-
-def _as_output(m: Any, draws: list[np.ndarray], w: np.ndarray) -> pd.DataFrame:
+def _as_output(m: Any, draws: list[np.ndarray], w: np.ndarray, index: pd.Index) -> pd.DataFrame:
     """lme4's data frame of simulations from the per-simulation counts."""
-    fr = m.frame
-    info = fr.response
-    index = fr.data.index
+    info = m.frame.response
     names = [f"sim_{s + 1}" for s in range(len(draws))]
     if info.kind == "factor":
         levels = list(info.levels)
@@ -295,8 +246,9 @@ def _as_output(m: Any, draws: list[np.ndarray], w: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({nm: np.where(pos, k / safe, 0.0) for nm, k in zip(names, draws)}, index=index)
 
 
-def simulate(m: Any, nsim: int = 1, seed: Any = None, use_u: bool = False, stream: str | None = None,
-             newparams: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def simulate(m: Any, nsim: int = 1, seed: Any = None, use_u: bool | None = None, stream: str | None = None,
+             newparams: Mapping[str, Any] | None = None, newdata: Any = None, re_form: Any = ...,
+             allow_new_levels: bool = False, weights: Any = None) -> pd.DataFrame:
     """Simulate responses from a fitted model (R's ``simulate.merMod``).
 
     Parameters
@@ -309,9 +261,10 @@ def simulate(m: Any, nsim: int = 1, seed: Any = None, use_u: bool = False, strea
         :class:`~glmmlite.rstream.RStream` is continued and advanced (R's session
         going on); 626 integers are an R ``.Random.seed``.  With
         ``stream="numpy"``: an integer >= 0 or a Generator.
-    use_u : bool
+    use_u : bool, optional
         False (lme4's default): new random effects for every simulation.  True:
-        the fitted conditional modes.
+        the fitted conditional modes (``re_form=None``).  Give ``use_u`` or
+        ``re_form``, not both (as lme4).
     stream : {"numpy", "r"} or None
         ``None`` means ``"r"`` when ``seed`` is an RStream, else ``"numpy"``.
         ``"R"`` is accepted for ``"r"``.
@@ -319,12 +272,35 @@ def simulate(m: Any, nsim: int = 1, seed: Any = None, use_u: bool = False, strea
         lme4's ``newparams``: ``{"theta": ..., "beta": ...}`` (arrays in the fit's
         order, or dicts/Series by name, e.g. ``theta`` and ``fixef`` of an lme4
         fit) to simulate from instead of the fit's estimates.
+    newdata : DataFrame or dict of columns, optional
+        Rows to simulate on instead of the fitted rows (lme4's ``newdata``): the
+        covariates and the grouping columns (a response column is not needed, except
+        as said under ``weights``).  The random effects drawn anew are drawn for the
+        groups present in ``newdata`` only, as lme4 does (see
+        :mod:`glmmlite.sim_design` for the order, which the R stream follows).
+    re_form : None, "~0" or a formula of random terms, optional
+        Which random effects keep their fitted conditional modes (lme4's
+        ``re.form``): left out (lme4's default ``re.form = NA``) or ``"~0"``: none,
+        every simulation draws new ones for every group; ``None`` (R's ``NULL``):
+        all (as ``use_u=True``); ``"~(1|herd)"``: the terms named, the others drawn
+        anew.  A term the model does not have is an error.
+    allow_new_levels : bool
+        With ``newdata``: groups not in the fit are allowed (new draws for them;
+        random effect 0 for a term kept at its modes; no random effect for a
+        missing group).  Without it such a group is a :class:`NewDataError`.
+    weights : array-like or str, optional
+        Numbers of trials for the rows of ``newdata`` (an array, or the name of a
+        column of ``newdata``).  Left out: for a ``cbind(s, f)`` response the trials
+        are ``s + f`` computed from ``newdata``'s columns (lme4 1.1-31 instead reuses
+        the *fitted* rows' totals, which only fits when newdata are the fitted rows);
+        for a proportion response ``weights=`` is required (lme4 would use 1); for 0/1
+        and factor responses every row is one trial (lme4's ``rep(1, nrow(newdata))``).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``sim_1`` .. ``sim_nsim``, one row per observation used in the fit,
-        as lme4 returns them: 0/1 integers for a 0/1 response with unit weights;
+        Columns ``sim_1`` .. ``sim_nsim``, one row per observation used in the fit
+        (or per row of ``newdata``, with its index), as lme4 returns them: 0/1 integers for a 0/1 response with unit weights;
         proportions for proportion responses and for 0/1 responses with weights;
         a Categorical of the two levels for a factor; for ``cbind(s, f)`` two
         columns per simulation, ``(sim_i, s)`` and ``(sim_i, f)`` (a column
@@ -337,8 +313,13 @@ def simulate(m: Any, nsim: int = 1, seed: Any = None, use_u: bool = False, strea
     ArgumentError
         ``nsim`` below 1 or too large (the message gives the size it would need), a
         seed the stream cannot use (a negative numpy seed, a damaged RStream, a
-        ``.Random.seed`` of the wrong length), bad ``newparams``, or non-integer
-        prior weights.
+        ``.Random.seed`` of the wrong length), bad ``newparams``, ``use_u`` together
+        with ``re_form``, a ``re_form`` naming no term of the model, missing trials for
+        a proportion response on newdata, or non-integer prior weights / trials.
+    NewDataError
+        ``newdata`` with no rows, without a column the model needs, with missing
+        values in a covariate, or with a group not in the fit (unless
+        ``allow_new_levels``).
 
     Examples
     --------
@@ -354,38 +335,55 @@ def simulate(m: Any, nsim: int = 1, seed: Any = None, use_u: bool = False, strea
     >>> sim[["sim_1", "sim_2", "sim_3"]].sum().tolist()
     [1809, 1832, 1810]
     """
+    from .sim_design import kept_terms, sim_rows
     fr = m.frame
-    per_row = 2 if fr.response.kind == "cbind" else 1
-    nsim = check_nsim(nsim, fr.n, per_row)
-    if not isinstance(use_u, (bool, np.bool_)):
+    if use_u is not None and not isinstance(use_u, (bool, np.bool_)):
         raise ArgumentError(f"use_u must be True or False, not {use_u!r}")
+    if use_u is not None and re_form is not ...:
+        raise ArgumentError("give only one of use_u and re_form (as lme4): use_u=True is re_form=None, "
+                            "use_u=False is re_form='~0'")
+    if not isinstance(allow_new_levels, (bool, np.bool_)):
+        raise ArgumentError(f"allow_new_levels must be True or False, not {allow_new_levels!r}")
+    if re_form is ...:
+        re_form = None if use_u else "~0"
+    keep = kept_terms(m, re_form)
     theta, beta = _parameters(m, newparams)
+    rows = sim_rows(m, theta, beta, newdata=newdata, keep=keep, allow_new_levels=bool(allow_new_levels),
+                    weights=weights)
+    per_row = 2 if fr.response.kind == "cbind" else 1
+    nsim = check_nsim(nsim, rows.n, per_row)
     kind, gen = resolve_seed(seed, stream)
-    w = np.asarray(fr.weights, float)
+    w = rows.weights
     _integer_weights(w)
-    n = fr.n
-    factor = fr.response.kind == "factor"
-    size = np.ones(n) if factor else w
-    lp = _LinearPredictor(m, theta, beta)
+    n = rows.n
+    size = np.ones(n) if fr.response.kind == "factor" else w
     if kind == "r":
         state = gen.state.tolist()
-        if use_u:
-            eta = np.repeat(lp.with_u(None), nsim, axis=0)
-        else:                                 # u <- rnorm(q * nsim); matrix(u, ncol = nsim)
-            eta = lp.with_u(gen.rnorm(lp.q * nsim).reshape(nsim, lp.q))
+        if rows.q:                            # u <- rnorm(q * nsim); matrix(u, ncol = nsim)
+            eta = _with_u(rows, gen.rnorm(rows.q * nsim).reshape(nsim, rows.q))
+        else:
+            eta = np.repeat(rows.eta_fixed[None, :], nsim, axis=0)
         mu = _linkinv_r(m.family.link, eta)
         # one rbinom(n * nsim, size = w, prob = mu) for every kind (size 1 for a factor)
         draws = list(gen.rbinom(n * nsim, np.tile(size, nsim), mu.ravel()).reshape(nsim, n))
-        out = _as_output(m, draws, w)
+        out = _as_output(m, draws, w, rows.index)
         out.attrs["seed"] = state
         return out
     trials = size.astype(np.int64)
     draws = []
     for _ in range(nsim):
-        U = None if use_u else gen.standard_normal(lp.q)[None, :]
-        mu = m.family.linkinv(lp.with_u(U)[0])
-        draws.append(gen.binomial(trials, mu).astype(np.int64))
-    return _as_output(m, draws, w)
+        eta = _with_u(rows, gen.standard_normal(rows.q)[None, :])[0] if rows.q else rows.eta_fixed
+        draws.append(gen.binomial(trials, m.family.linkinv(eta)).astype(np.int64))
+    return _as_output(m, draws, w, rows.index)
+
+
+def _with_u(rows: Any, U: np.ndarray) -> np.ndarray:
+    """(nsim, n) linear predictors for new random effects ``U`` (nsim, q), R's sparse product:
+    the columns of ``Z Lambda`` in order, from 0."""
+    reff = np.zeros((U.shape[0], rows.n))
+    for v, idx in rows.cols:
+        reff = reff + v[None, :] * U[:, idx]
+    return rows.eta_fixed[None, :] + reff
 
 
 # ------------------------------------------------------------------ for refit, bootstrap and plots

@@ -9,7 +9,7 @@ from scipy import special, stats
 
 import glmmlite as gl
 from conftest import load_csv
-from after_fit_fixtures import m  # noqa: F401  (pytest fixtures)
+from after_fit_fixtures import gm, m  # noqa: F401  (pytest fixtures)
 
 
 def test_simulate_design_newparams_by_monte_carlo(m):
@@ -88,3 +88,40 @@ def test_power_nonconverged_fit():
 def test_power_bad_input(m, kw, what):
     with pytest.raises(gl.ArgumentError, match=what):
         gl.power(m, **kw)
+
+
+def test_simulate_design_is_simulate_newdata(m, gm):
+    """simulate_design draws through m.simulate (numpy stream): the same successes for a seed."""
+    a = gl.simulate_design(m, nsim=3, seed=7)
+    b = m.simulate(nsim=3, seed=7)
+    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
+    nd = gm.frame.data.iloc[::2]
+    a = gl.simulate_design(gm, newdata=nd, nsim=2, seed=8)
+    b = gm.simulate(nsim=2, seed=8, newdata=nd, allow_new_levels=True)
+    np.testing.assert_array_equal(a.to_numpy(), b.iloc[:, 0::2].to_numpy())
+    assert (a.to_numpy() <= nd["size"].to_numpy()[:, None]).all()
+
+
+def test_simulate_design_bad_newdata(m):
+    d = m.frame.data
+    nd = d[d["id"].isin(d["id"].unique()[::10])].copy()
+    with pytest.raises(gl.NewDataError, match="no rows"):
+        gl.simulate_design(m, newdata=nd.iloc[:0], nsim=2, seed=1)
+    nd.loc[nd.index[0], "trt"] = None
+    with pytest.raises(gl.NewDataError, match="missing values"):
+        gl.simulate_design(m, newdata=nd, nsim=2, seed=1)
+
+
+def test_fit_like_uses_the_models_control():
+    import warnings
+    from glmmlite.control import GlmerControl
+    from glmmlite.power_sim import fit_like
+    ctl = GlmerControl(maxiter=7, grad_tol=5e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mm = gl.glmer("y ~ trt * sex + (1|id)", data=load_csv("article_data.csv"), family="binomial",
+                      control=ctl)
+        f = fit_like(mm, mm.frame)
+        g = fit_like(mm, mm.frame, check=False)
+    assert f.control == mm.control == ctl
+    assert g.control == ctl.replace(check_conv=False)

@@ -136,3 +136,38 @@ def test_plot(right):
     assert "KS p" in fig.axes[0].get_title()
     import matplotlib.pyplot as plt
     plt.close(fig)
+
+
+@pytest.mark.parametrize("case", ["article", "slope", "counts"])
+@pytest.mark.parametrize("conditional", [False, True])
+def test_simulate_successes_equals_the_direct_formula(right, case, conditional):
+    """The per-pattern shortcut draws exactly what eta + (Z Lambda) U and one uniform (or one
+    binomial) per value give with the same generator."""
+    from glmmlite.remat import z_lambda
+    from glmmlite.simresid import simulate_successes
+    if case == "article":
+        m = right
+    elif case == "slope":
+        d = load_csv("article_data.csv").iloc[:1400].copy()
+        d["x"] = d["day"] / 14
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = gl.glmer("y ~ trt + (1 + x | id)", data=d, family="binomial")
+    else:
+        m = gl.glmer("cbind(k, n - k) ~ x + (1|g)", data=_counts(5, 0.0), family="binomial")
+    nsim = 7
+    got = simulate_successes(m, nsim, np.random.default_rng(11), conditional=conditional)
+    rng = np.random.default_rng(11)
+    fr = m.frame
+    M = z_lambda(fr.random, m.layout, m.theta)
+    eta = fr.X @ m.beta + fr.offset
+    if conditional:
+        E = np.repeat((eta + M @ m.u)[:, None], nsim, axis=1)
+    else:
+        E = eta[:, None] + np.asarray(M @ rng.standard_normal((M.shape[1], nsim)))
+    mu = m.family.linkinv(E)
+    trials = np.round(fr.weights).astype(np.int64)
+    want = (rng.random(mu.shape) < mu).astype(np.int64) if np.all(trials == 1) else \
+        rng.binomial(trials[:, None], mu)
+    np.testing.assert_array_equal(got, want)

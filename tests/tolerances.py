@@ -98,6 +98,13 @@ GRAD_FD_REL = 1e-6
 # expected per 350,000 draws of the article data, so at most this many may differ per data set.
 SIM_OWN_FIT_MAX_DIFF = 5
 
+# ---- H1b: simulate(newdata=) (tests/test_simulate_newdata.py) ----------------------------
+# Draw for draw against lme4 as above (0 differences with lme4's estimates).  The numpy
+# stream is checked by Monte Carlo: the mean of 20,000 simulated 0/1 values per new row
+# against the model's population average (brute-force integration); its error is
+# sqrt(p (1 - p) / nsim); 4.5 SEs makes a false alarm over the 4 rows about 3e-5.
+SIM_NEWDATA_MEAN_Z = 4.5
+
 # ---- H5 (issue 13: structure) ------------------------------------------------------------
 # Module size: issue 13 asks for "no module over about 500 lines unless a faithful port that
 # reads better whole"; "about" leaves room for docstrings (inference/profile.py opens with a
