@@ -36,6 +36,11 @@ MAX_DENSE_Q2 = 18_000
 PAIR_CHUNK = 4_000_000
 #: pairs of nonzeros whose indices are kept between evaluations
 PAIR_CACHE = 24_000_000
+#: a factor that has served this many solves with S (a PCG preconditioner, as in the first
+#: PIRLS from u = 0) is inverted: two triangular solves read the q2 x q2 factor twice, a
+#: product with S^{-1} reads half of it once (4x cheaper at q2 = 2,000; the inversion costs
+#: about 25 solves)
+INVERT_AFTER_SOLVES = 16
 
 
 class FactorTooLargeError(GlmmliteError):
@@ -255,6 +260,7 @@ class SparseBlockedCholesky:
             raise np.linalg.LinAlgError(f"Schur complement not positive definite (dpotrf info {info})")
         self.L22 = L                     # lower factor; replaced by S^{-1} (lower) once inverted
         self._inverted = False
+        self._solves = 0
         self.logdet += 2.0 * float(np.sum(np.log(np.diagonal(L))))
 
     # ----------------------------------------------------------------- solves
@@ -277,8 +283,22 @@ class SparseBlockedCholesky:
             if r2.ndim == 2:
                 return blas.dsymm(1.0, self.L22, r2, side=0, lower=1)
             return blas.dsymv(1.0, self.L22, r2, lower=1)
+        self._solves += 1
+        if self._solves > INVERT_AFTER_SOLVES:           # a preconditioner in long use: S^{-1}
+            self._invert()                               # once, then one dsymv a solve
+            return self._s_solve(r2)
         x, info = lapack.dpotrs(self.L22, r2, lower=1)
         return x
+
+    def _invert(self) -> None:
+        """Replace the factor of S by S^{-1} (lower triangle), in place."""
+        if self._inverted:
+            return
+        Sinv, info = lapack.dpotri(self.L22, lower=1, overwrite_c=1)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"dpotri info {info}")
+        self.L22 = Sinv
+        self._inverted = True
 
     def solve(self, r: np.ndarray) -> np.ndarray:
         """Solve ``A x = r`` for a vector r (q,) or several, (q, P)."""
@@ -303,12 +323,8 @@ class SparseBlockedCholesky:
         if not P.q2:
             self._sel = (self.A11inv, None)
             return self._sel
-        Sinv, info = lapack.dpotri(self.L22, lower=1, overwrite_c=1)
-        if info != 0:
-            raise np.linalg.LinAlgError(f"dpotri info {info}")
-        self.L22 = Sinv
-        self._inverted = True
-        Sf = Sinv.ravel(order="F")
+        self._invert()
+        Sf = self.L22.ravel(order="F")
         k1 = self.k1
         K = np.zeros((P.npairs, k1))
         G = self.G
