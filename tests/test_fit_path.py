@@ -2,7 +2,8 @@
 
 * the pairs of nonzeros that share a level are made from one ``tril_indices`` template per
   level size (``CrossPattern._lower_pairs``) and their distinct positions through a bitmap
-  (``_distinct``): checked against brute force on an unbalanced design;
+  (``_distinct``): checked against brute force on an unbalanced design; a small dense part
+  uses dense matrix products instead (``GEMM_MAX_Q2``): both routes against the dense factor;
 * PIRLS starts from the modes predicted by the last gradient's ``du/dx``: the deviance is the
   one a cold start gives;
 * the sign normalization of theta reuses the last evaluation (the deviance is even in each
@@ -80,8 +81,13 @@ def test_distinct_is_unique(monkeypatch, bitmap):
     assert np.array_equal(flat, uf) and np.array_equal(inv, ui)
 
 
-def test_sparse_equals_dense_on_unbalanced_levels(frame):
+@pytest.mark.parametrize("gemm", [True, False])
+def test_sparse_equals_dense_on_unbalanced_levels(frame, monkeypatch, gemm):
+    # a small dense part takes the dense-product route (GEMM_MAX_Q2), a large one the pairs
+    # of nonzeros: both against the dense reference
+    monkeypatch.setattr(sc, "GEMM_MAX_Q2", 10_000 if gemm else 0)
     sparse, dense = _devfun(frame), _devfun(frame, dense=True)
+    assert sparse.backend.pattern.dense_cross is gemm
     x = np.array([0.8, 0.5, 0.1, 0.4])
     fs, gs = sparse.value_and_grad(x)
     fd, gd = dense.value_and_grad(x)

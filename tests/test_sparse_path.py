@@ -53,6 +53,15 @@ def data():
     return _data()
 
 
+@pytest.fixture(autouse=True, params=["products", "pairs"])
+def cross_route(request, monkeypatch):
+    """Every test on both routes of the cross blocks: dense matrix products (small dense
+    parts, these designs' default) and the pairs of nonzeros (large dense parts)."""
+    if request.param == "pairs":
+        monkeypatch.setattr(sc, "GEMM_MAX_Q2", 0)
+    return request.param
+
+
 def _point(layout, p, seed):
     rng = np.random.default_rng(seed)
     theta = layout.start() * rng.uniform(0.4, 1.2, layout.size) + rng.uniform(-0.3, 0.3, layout.size) * ~layout.diagonal_mask()
@@ -105,6 +114,7 @@ def test_chunked_pairs_give_the_same_factor(data, monkeypatch):
     fr, sparse, dense = _pair(data, FORMULAS["vector_crossed"], "logit")
     theta, beta = _point(sparse.layout, fr.X.shape[1], 4)
     d0, g0 = sparse.deviance_and_gradient(theta, beta)
+    monkeypatch.setattr(sc, "GEMM_MAX_Q2", 0)            # the pairs route, whatever d0 took
     monkeypatch.setattr(sc, "PAIR_CHUNK", 97)
     monkeypatch.setattr(sc, "PAIR_CACHE", 0)
     _, fresh, _ = _pair(data, FORMULAS["vector_crossed"], "logit")
