@@ -159,14 +159,14 @@ class DevianceFunction:
         x0 = np.asarray(x0, float)
         nt = self.ntheta
         _, g0 = self.value_and_grad(x0)
-        self._start_info = self._beta_information_at(x0)
+        info = self._beta_information_at(x0)          # before the probes below move the backend
         C = np.empty((x0.size, nt))
         for j in range(nt):
             e = np.zeros_like(x0)
             e[j] = h
             C[:, j] = (self.value_and_grad(x0 + e)[1] - g0) / h
         H = np.zeros((x0.size, x0.size))
-        H[nt:, nt:] = self._start_beta_block(x0)
+        H[nt:, nt:] = 2.0 * info if info is not None else self._glm_information(x0)
         H[:, :nt] = C
         H[:nt, :] = C.T
         H[:nt, :nt] = 0.5 * (C[:nt] + C[:nt].T)
@@ -183,13 +183,9 @@ class DevianceFunction:
             return None
         return info()
 
-    def _start_beta_block(self, x0: np.ndarray) -> np.ndarray:
-        """Beta block of the starting Hessian: ``2 RX'RX`` where the backend gives it (the
-        random effects taken into account), else the GLM's ``2 X'WX``."""
-        info = getattr(self, "_start_info", None)
-        self._start_info = None
-        if info is not None:
-            return 2.0 * info
+    def _glm_information(self, x0: np.ndarray) -> np.ndarray:
+        """The GLM's ``2 X'WX`` at x0's beta (the beta block of the starting Hessian where the
+        backend has no ``RX'RX``)."""
         nt = self.ntheta
         _, _, offset, X = self.rows
         W = self.fisher_weights(X @ x0[nt:] + offset)
@@ -244,24 +240,19 @@ class DevianceFunction:
 
     def vcov_rx(self, x: np.ndarray) -> np.ndarray:
         """lme4's ``vcov(use.hessian = FALSE)``: (X'WX - RZX'RZX)^{-1} at x, theta held fixed."""
+        u = self.modes(x)   # runs PIRLS at x
+        if not self.scalar:                   # the blocked backend's factor at these modes
+            return np.linalg.inv(self.backend.beta_information())
         theta, beta = self.split(x)
         fam = self.family
         fr = self.frame
         from .remat import z_lambda
         M = z_lambda(fr.random, self.layout, theta)
-        u = self.modes(x)   # runs PIRLS at x
         eta = fr.X @ beta + fr.offset + M @ u
         mu = fam.linkinv(eta)
         m1 = fam.mu_eta(eta)
         W = fr.weights * m1 * m1 / fam.variance(mu)
-        XtW = fr.X.T * W
-        XWX = XtW @ fr.X
+        XWX = (fr.X.T * W) @ fr.X
         MWX = (M.T @ (fr.X * W[:, None]))
-        if self.scalar:
-            A_diag = 1.0 + np.asarray((M.multiply(M).T @ W)).ravel()
-            schur = XWX - MWX.T @ (MWX / A_diag[:, None])
-        else:
-            F = self.backend.factor(theta, W)
-            sol = np.column_stack([F.solve(MWX[:, j]) for j in range(MWX.shape[1])])
-            schur = XWX - MWX.T @ sol
-        return np.linalg.inv(schur)
+        A_diag = 1.0 + np.asarray((M.multiply(M).T @ W)).ravel()
+        return np.linalg.inv(XWX - MWX.T @ (MWX / A_diag[:, None]))

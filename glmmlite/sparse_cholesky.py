@@ -354,11 +354,12 @@ class SparseBlockedCholesky:
             Sl = self.L22
             Sinv = np.tril(Sl) + np.tril(Sl, -1).T
             K = (Sinv @ self._Gd).ravel()[P.a21_dense_idx].reshape(P.npairs, k1)
-        for pa, pb, half, flat, inv in ([] if self._Gd is not None else P.pair_pairs()):
-            sv = Sf[flat][inv] * half                      # S^{-1}[j_a, j_b] (halved on the diagonal)
-            for b in range(k1):
-                K[:, b] += (np.bincount(pa, weights=sv * G[pb, b], minlength=P.npairs)
-                            + np.bincount(pb, weights=sv * G[pa, b], minlength=P.npairs))
+        else:
+            for pa, pb, half, flat, inv in P.pair_pairs():
+                sv = Sf[flat][inv] * half                  # S^{-1}[j_a, j_b] (halved on the diagonal)
+                for b in range(k1):
+                    K[:, b] += (np.bincount(pa, weights=sv * G[pb, b], minlength=P.npairs)
+                                + np.bincount(pb, weights=sv * G[pa, b], minlength=P.npairs))
         H = np.zeros((P.J1, k1, k1))
         for a in range(k1):
             for b in range(k1):

@@ -7,25 +7,19 @@ and one kept through ``re.form``), a factor response and a random slope.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import glmmlite as gl
 from conftest import load_csv, load_json
+from sim_reference import count_differences, quiet
 from glmmlite.errors import ArgumentError, NewDataError
 from tolerances import SIM_NEWDATA_MEAN_Z, SIM_OWN_FIT_MAX_DIFF
 
 CASES = load_json("simulate_newdata_cases.json")
 CASE_NAMES = [k for k in CASES if k != "session"]
 
-
-def _quiet(fun, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return fun(*args, **kwargs)
 
 
 def _data(which: str) -> pd.DataFrame:
@@ -49,7 +43,7 @@ def _fit(name: str):
     c = CASES[name]
     key = (c["data"], c["formula"], c["link"], c["fit_weights"])
     if key not in _FITS:
-        _FITS[key] = _quiet(gl.glmer, c["formula"], data=_data(c["data"]),
+        _FITS[key] = quiet(gl.glmer, c["formula"], data=_data(c["data"]),
                             family=gl.binomial(link=c["link"]), weights=c["fit_weights"])
     return _FITS[key]
 
@@ -73,21 +67,6 @@ def _simulate(m, c: dict, seed, newparams=None):
                       weights=c["nd_weights"] and nd[c["nd_weights"]].to_numpy(float))
 
 
-def _diffs(sim: pd.DataFrame, c: dict) -> int:
-    n = 0
-    for key, ref in c["sims"].items():
-        col = sim[key]
-        if isinstance(ref, dict):
-            assert list(col.columns) == ref["colnames"]
-            n += int((col.iloc[:, 0].to_numpy() != np.array(ref["successes"])).sum())
-            n += int((col.iloc[:, 1].to_numpy() != np.array(ref["failures"])).sum())
-        elif isinstance(ref[0], str):
-            n += int((col.astype(str).to_numpy() != np.array(ref)).sum())
-        else:
-            n += int((col.to_numpy(float) != np.array(ref, float)).sum())
-    return n
-
-
 @pytest.mark.parametrize("name", CASE_NAMES)
 def test_newdata_case_equals_r_with_lme4_estimates(name):
     c = CASES[name]
@@ -98,9 +77,9 @@ def test_newdata_case_equals_r_with_lme4_estimates(name):
     sim = _simulate(m, c, rs, newparams)
     assert [str(i) for i in sim.index] == c["row_names"]
     if keeps_modes:       # the kept modes are glmmlite's, not lme4's: a few values may differ
-        assert _diffs(sim, c) <= SIM_OWN_FIT_MAX_DIFF
+        assert count_differences(sim, c) <= SIM_OWN_FIT_MAX_DIFF
     else:
-        assert _diffs(sim, c) == 0
+        assert count_differences(sim, c) == 0
     assert rs.state.tolist() == c["random_seed_after"]          # as many draws as R, in R's order
 
 
@@ -108,7 +87,7 @@ def test_newdata_case_equals_r_with_lme4_estimates(name):
 def test_newdata_case_from_glmmlites_own_fit(name):
     c = CASES[name]
     newparams = {"theta": c["theta"]} if c["theta_set"] else None
-    n = _diffs(_simulate(_fit(name), c, gl.RStream(c["seed"]), newparams), c)
+    n = count_differences(_simulate(_fit(name), c, gl.RStream(c["seed"]), newparams), c)
     print(f"{name}: {n} simulated values differ from R's (glmmlite's own estimates)")
     assert n <= SIM_OWN_FIT_MAX_DIFF
 

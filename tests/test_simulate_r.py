@@ -6,14 +6,13 @@ cbind, weights, two terms, a random slope, an offset, probit, cloglog, use.u).
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import glmmlite as gl
 from conftest import load_csv, load_json
+from sim_reference import count_differences, quiet
 from glmmlite.errors import ArgumentError, ResponseError
 from glmmlite.simulate import MAX_SIM_VALUES, response_to_y, sim_columns
 from tolerances import SIM_OWN_FIT_MAX_DIFF
@@ -22,11 +21,6 @@ CASES = load_json("simulate_cases.json")
 CASE_NAMES = [k for k in CASES if k != "session"]
 
 
-def _quiet(fun, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return fun(*args, **kwargs)
-
 
 # ----------------------------------------------------------------- the article's session
 @pytest.fixture(scope="module")
@@ -34,8 +28,8 @@ def session():
     """set.seed(1); the article's data; m; m2 -- and the stream where R calls simulate(m)."""
     rs = gl.RStream(1)
     d = gl.simulate_article_data(seed=rs)
-    m = _quiet(gl.glmer, "y ~ trt * sex + (1|id)", data=d, family="binomial")
-    m2 = _quiet(gl.glmer, "y ~ trt + sex + (1|id)", data=d, family="binomial")
+    m = quiet(gl.glmer, "y ~ trt * sex + (1|id)", data=d, family="binomial")
+    m2 = quiet(gl.glmer, "y ~ trt + sex + (1|id)", data=d, family="binomial")
     return rs.state.copy(), d, m, m2
 
 
@@ -149,24 +143,9 @@ def _case_fit(name: str):
     if name not in _CASE_FITS:
         c = CASES[name]
         d = _case_data(c["data"])
-        _CASE_FITS[name] = _quiet(gl.glmer, c["formula"], data=d, family=gl.binomial(link=c["link"]),
+        _CASE_FITS[name] = quiet(gl.glmer, c["formula"], data=d, family=gl.binomial(link=c["link"]),
                                   weights=c["weights"])
     return _CASE_FITS[name]
-
-
-def _case_diffs(sim: pd.DataFrame, c: dict) -> int:
-    n = 0
-    for key, ref in c["sims"].items():
-        col = sim[key]
-        if isinstance(ref, dict):                     # cbind: R's n x 2 matrix
-            assert list(col.columns) == ref["colnames"]
-            n += int((col.iloc[:, 0].to_numpy() != np.array(ref["successes"])).sum())
-            n += int((col.iloc[:, 1].to_numpy() != np.array(ref["failures"])).sum())
-        elif isinstance(ref[0], str):                 # factor
-            n += int((col.astype(str).to_numpy() != np.array(ref)).sum())
-        else:
-            n += int((col.to_numpy(float) != np.array(ref, float)).sum())
-    return n
 
 
 @pytest.mark.parametrize("name", CASE_NAMES)
@@ -179,9 +158,9 @@ def test_case_equals_r_with_lme4_estimates(name):
     assert sim.attrs["seed"][:10] == c["attr_seed_first_10"]
     if c["use_u"]:
         # the fitted modes are glmmlite's, not lme4's: count, as from an own fit
-        assert _case_diffs(sim, c) <= SIM_OWN_FIT_MAX_DIFF
+        assert count_differences(sim, c) <= SIM_OWN_FIT_MAX_DIFF
     else:
-        assert _case_diffs(sim, c) == 0
+        assert count_differences(sim, c) == 0
     assert rs.state.tolist() == c["random_seed_after"]       # the stream moved on as R's
 
 
@@ -189,7 +168,7 @@ def test_case_equals_r_with_lme4_estimates(name):
 def test_case_from_glmmlites_own_fit(name):
     c = CASES[name]
     sim = _case_fit(name).simulate(nsim=c["nsim"], seed=c["seed"], stream="r", use_u=c["use_u"])
-    n = _case_diffs(sim, c)
+    n = count_differences(sim, c)
     print(f"{name}: {n} simulated values differ from R's (glmmlite's own estimates)")
     assert n <= SIM_OWN_FIT_MAX_DIFF
 
@@ -219,14 +198,14 @@ def test_binary_with_weights_simulates_proportions_that_refit_accepts():
         k = sims.to_numpy() * w[:, None]
         np.testing.assert_allclose(k, np.round(k), atol=1e-12)
         assert sims.to_numpy().max() <= 1 and ((k > 1).any())
-        r = _quiet(m.refit, sims["sim_1"])
+        r = quiet(m.refit, sims["sim_1"])
         np.testing.assert_allclose(r.frame.y, sims["sim_1"].to_numpy())
         assert np.isfinite(r.deviance)
 
 
 def test_boot_confint_on_binary_with_weights_is_not_nan():
     m = _case_fit("binary_weights")
-    ci = _quiet(m.confint, method="boot", nsim=8, seed=1)
+    ci = quiet(m.confint, method="boot", nsim=8, seed=1)
     assert np.isfinite(ci.to_numpy()).all(), ci
 
 
@@ -235,14 +214,14 @@ def test_factor_with_weights_simulates_levels_and_refits():
     for stream in ("numpy", "r"):
         sims = m.simulate(nsim=2, seed=3, stream=stream)
         assert all(isinstance(t, pd.CategoricalDtype) for t in sims.dtypes)
-        r = _quiet(m.refit, sims["sim_2"])
+        r = quiet(m.refit, sims["sim_2"])
         assert np.isfinite(r.deviance)
 
 
 def test_refit_takes_a_cbind_simulation():
     m = _case_fit("cbind")
     sim = m.simulate(nsim=1, seed=2, stream="r")["sim_1"]
-    r = _quiet(m.refit, sim)
+    r = quiet(m.refit, sim)
     d = _case_data("cbpp")
     np.testing.assert_allclose(r.frame.y, sim["incidence"].to_numpy() / d["size"].to_numpy())
 
@@ -335,7 +314,7 @@ def test_non_integer_weights_cannot_be_simulated():
     d = _case_data("article")
     # y * wf is whole (glmer accepts it) but wf is not a number of trials where y == 0
     d["wf"] = np.where(d["y"] == 1, d["w"], d["w"] + 0.5)
-    m = _quiet(gl.glmer, "y ~ trt + (1|id)", data=d, family="binomial", weights="wf")
+    m = quiet(gl.glmer, "y ~ trt + (1|id)", data=d, family="binomial", weights="wf")
     for stream in ("numpy", "r"):
         with pytest.raises(ArgumentError, match="non-integer prior weights"):
             m.simulate(seed=1, stream=stream)
