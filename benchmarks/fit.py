@@ -408,6 +408,10 @@ def parse_sweep(text: str) -> list[dict]:
     return rows
 
 
+#: one color per program in both panels (matplotlib's first four)
+COLORS = {"glmmlite": "C0", "gpboost": "C1", "gpb_chol": "C2", "lme4": "C3"}
+
+
 def plot(rows: list[dict], path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -430,11 +434,16 @@ def plot(rows: list[dict], path: Path) -> None:
                 elif v is not None:
                     xs.append(xx)
                     ys.append(v)
+            label = {"gpb_chol": "gpboost (cholesky)"}.get(name, name)
+            color = COLORS[name]
             if xs:
-                line, = ax.loglog(xs, ys, style, label={"gpb_chol": "gpboost (cholesky)"}.get(name, name))
-                for xx, tt in lim:
-                    ax.loglog([xx], [tt], marker="^", color=line.get_color(), linestyle="none")
-                    ax.annotate(f"> {tt:.0f} s", (xx, tt), textcoords="offset points", xytext=(4, 4), fontsize=8)
+                ax.loglog(xs, ys, style, label=label, color=color)
+            elif lim:                        # never finished: its time limits only, still labelled
+                label += f" (> {lim[0][1]:.0f} s at every size)"
+            for k, (xx, tt) in enumerate(lim):
+                ax.loglog([xx], [tt], marker="^", color=color, linestyle="none",
+                          label=label if not xs and k == 0 else None)
+                ax.annotate(f"> {tt:.0f} s", (xx, tt), textcoords="offset points", xytext=(4, 4), fontsize=8)
         ax.set_title(titles[kind], fontsize=10)
         ax.set_xlabel("rows" if kind == "rows" else "items (5,000 students, 20 items each)")
         ax.set_ylabel("fit time (s)")

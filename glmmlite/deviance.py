@@ -18,6 +18,8 @@ Every backend has one interface, and callers use it only through
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 from .agq import ScalarAGQ
@@ -68,6 +70,9 @@ class DevianceFunction:
                 frame.y, frame.weights, frame.offset, frame.X, terms, family, dense=dense)
         self._memo: dict[bytes, tuple] = {}   # x -> (deviance, gradient, modes) of recent points
         self._last_u = None
+        self._approx_keys: set[bytes] = set()  # memo entries whose gradient is single precision
+        self._single = False                   # inside single_precision_gradients()
+        self.n_single_gradients = 0            # gradients computed in single precision
 
     def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x = np.asarray(x, float)
@@ -80,8 +85,33 @@ class DevianceFunction:
     def _remember(self, key: bytes, f: float, g) -> None:
         self._last_u = self.backend.u.copy()
         self._memo[key] = (f, None if g is None else np.array(g, float), self._last_u)
+        if g is not None and self._single and getattr(self.backend, "last_gradient_single", False):
+            self._approx_keys.add(key)
+            self.n_single_gradients += 1
+        else:
+            self._approx_keys.discard(key)
         while len(self._memo) > self.MEMO_SIZE:
+            self._approx_keys.discard(next(iter(self._memo)))
             self._memo.pop(next(iter(self._memo)))
+
+    @contextmanager
+    def single_precision_gradients(self):
+        """Within this block (the optimizer's search and the final finite-difference Hessian)
+        the blocked backend may compute the gradient's selected inverse in single precision
+        (cheaper where the dense part is large, ``SINGLE_INVERSE_MIN_Q2``; the deviance itself
+        stays exact).  A gradient remembered from the block is recomputed in double precision
+        when asked for after it, so the fit's reported gradient is a double one."""
+        backend = self.backend
+        had = getattr(backend, "single_gradient", None)
+        self._single = True
+        if had is not None:
+            backend.single_gradient = True
+        try:
+            yield self
+        finally:
+            self._single = False
+            if had is not None:
+                backend.single_gradient = had
 
     def __call__(self, x: np.ndarray) -> float:
         x = np.asarray(x, float)
@@ -117,6 +147,8 @@ class DevianceFunction:
             f, g, u = hit
             self._memo[z.tobytes()] = (f, None if g is None else g * g_sign,
                                        None if u is None else u * u_sign)
+            if x.tobytes() in self._approx_keys:
+                self._approx_keys.add(z.tobytes())
         holder = self.laplace_backend                    # the backend that keeps the modes
         u_now = getattr(holder, "u", None)
         if u_now is not None and np.shape(u_now) == u_sign.shape:
@@ -140,8 +172,9 @@ class DevianceFunction:
     def value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """Deviance and its analytic gradient in (theta, beta) (Laplace only)."""
         x = np.asarray(x, float)
-        hit = self._memo.get(x.tobytes())
-        if hit is not None and hit[1] is not None:
+        key = x.tobytes()
+        hit = self._memo.get(key)
+        if hit is not None and hit[1] is not None and (self._single or key not in self._approx_keys):
             self._last_u = hit[2]
             return hit[0], hit[1].copy()
         theta, beta = self.split(x)

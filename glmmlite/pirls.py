@@ -19,6 +19,7 @@ from .loglik import BinomialLoglik, vdot
 from .modelframe import RandomTerm
 from .pcg import pcg
 from .remat import ThetaLayout, lower_indices as _lower
+from . import sparse_cholesky
 from .sparse_cholesky import CrossPattern, SparseBlockedCholesky
 from .term_blocks import TermBlocks
 
@@ -28,6 +29,11 @@ __all__ = ["BlockedLaplace", "TermBlocks"]
 #: with at least this many dense Schur columns, PIRLS steps are solved by conjugate
 #: gradients preconditioned with the last exact factor (a dense factorization costs more)
 PCG_MIN_Q2 = 300
+#: a full Newton step of at most this size (max-norm) ends PIRLS: Newton's error after it is
+#: about c size^2 with c = 0.06-0.3 on the benchmark designs (a 3e-6 step was followed by
+#: one of 3e-12, 2.7e-7 by 1.3e-14), far below ``tol``, so the step that would confirm it
+#: (one more solve and pass over the rows per evaluation) is skipped
+NEWTON_DONE_STEP = 1e-7
 
 
 class BlockedLaplace:
@@ -61,6 +67,8 @@ class BlockedLaplace:
         self._index_source = None   # a TermBlocks whose index arrays the next ones share
         self._exact = None          # the last exact factor: the next steps' preconditioner
         self._tangent = None        # (x, u, du/dx) of the last gradient: the next PIRLS's warm start
+        self.single_gradient = False  # single-precision selected inverse allowed: see deviance_and_gradient
+        self.last_gradient_single = False
         self.n_factor = 0           # exact factorizations (for the benchmarks)
         self.n_cg = 0               # conjugate-gradient iterations
 
@@ -154,8 +162,11 @@ class BlockedLaplace:
                 step *= 0.5
             dp = pdev - pdev_new
             u, eta, mu, m2lp, pdev = u_new, eta_new, mu_new, m2lp_new, pdev_new
-            if np.max(np.abs(step * delta), initial=0.0) < tol and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
+            size = np.max(np.abs(step * delta), initial=0.0)
+            if size < tol and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
                 break
+            if step == 1.0 and size <= NEWTON_DONE_STEP and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
+                break                     # the next step would be ~ size^2 (see NEWTON_DONE_STEP)
         self.u = u
         W, _ = self._moments(eta, mu)
         F = self._factor(B, W)
@@ -186,8 +197,9 @@ class BlockedLaplace:
         theta = np.asarray(theta, float)
         beta = np.asarray(beta, float)
         u, eta, mu, m2lp, F, B = self.pirls(theta, beta)
-        self.last = dict(theta=theta, beta=beta, u=u, eta=eta, mu=mu, factor=F, blocks=B)
-        return float(F.logdet + vdot(u, u) + m2lp)
+        dev = float(F.logdet + vdot(u, u) + m2lp)
+        self.last = dict(theta=theta, beta=beta, u=u, eta=eta, mu=mu, factor=F, blocks=B, deviance=dev)
+        return dev
 
     def deviance_and_gradient(self, theta, beta):
         """Laplace deviance and its gradient in (theta, beta).
@@ -201,11 +213,29 @@ class BlockedLaplace:
         ``(I + M' S M) du = M' S' (X_phi + dM u) + dM' s`` (S = observed information).
         ``h`` and the traces need ``A^{-1}`` only on the rows' own columns
         (:meth:`SparseBlockedCholesky.row_solves`).
+
+        With ``single_gradient`` set (the optimizer's search and the final Hessian's forward
+        differences: :meth:`DevianceFunction.single_precision_gradients`), a large dense part computes
+        that inverse in single precision (``SINGLE_INVERSE_MIN_Q2``); asked again at the
+        same point without it, the gradient is recomputed from the kept factor in double
+        precision, without PIRLS.
         """
-        dev = self.deviance(theta, beta)
-        fam = self.family
+        theta = np.asarray(theta, float)
+        beta = np.asarray(beta, float)
         last = self.last
+        if (last is not None and hasattr(last["factor"], "exact_inverse") and np.array_equal(last["theta"], theta)
+                and np.array_equal(last["beta"], beta) and not self.single_gradient
+                and last["factor"].exact_inverse()):
+            dev = last["deviance"]
+            self.n_eval += 1
+        else:
+            dev = self.deviance(theta, beta)
+            last = self.last
+        fam = self.family
         u, eta, mu, F, B = last["u"], last["eta"], last["mu"], last["factor"], last["blocks"]
+        single = self.single_gradient and not self.dense and self.pattern.q2 >= sparse_cholesky.SINGLE_INVERSE_MIN_Q2
+        F.single_inverse = single
+        self.last_gradient_single = single
         m1 = fam.mu_eta(eta)
         var = mu * (1.0 - mu)
         r = self.y - mu

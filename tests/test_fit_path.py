@@ -9,7 +9,16 @@
 * the sign normalization of theta reuses the last evaluation (the deviance is even in each
   column of T): the reused deviance and gradient are those of a fresh evaluation;
 * the first quasi-Newton step may halve a diagonal theta at most, and a large deviance stops
-  at its rounding noise: the optimum is the one the plain rules reach.
+  at its rounding noise: the optimum is the one the plain rules reach;
+* the optimizer's search and the final Hessian compute the gradient's S^{-1} in single
+  precision on a large dense part: the search gradient is close to the double one, the
+  fit's reported gradient is a double one, its Hessian the double one to 1e-5, and the fit
+  is the one a double search gives; a search that did not converge by the exact gradient
+  goes on in double precision (``_polish``);
+* PIRLS ends after a full Newton step of at most 1e-7: the deviance is the one the
+  confirming step gives;
+* a large deviance hands over to one Newton step by the final Hessian: the fit is the one
+  the full search reaches, with the same standard errors.
 """
 from __future__ import annotations
 
@@ -222,3 +231,138 @@ def test_vcov_rx_of_a_blocked_fit_is_the_dense_formula():
     A = M.T @ (M * W[:, None]) + np.eye(M.shape[1])
     want = np.linalg.inv((fr.X.T * W) @ fr.X - MWX.T @ np.linalg.solve(A, MWX))
     np.testing.assert_allclose(m.vcov_rx().to_numpy(), want, rtol=tol.DENSE_RTOL)
+
+
+# ------------------------------------------------- single-precision search, PIRLS's last step
+def _many_items(n_students: int = 600, n_items: int = 400, each: int = 10, seed: int = 7) -> pd.DataFrame:
+    """A crossed design whose dense part (400 item columns) is above SINGLE_INVERSE_MIN_Q2."""
+    rng = np.random.default_rng(seed)
+    item = np.concatenate([rng.choice(n_items, each, replace=False) for _ in range(n_students)])
+    student = np.repeat(np.arange(n_students), each)
+    x = rng.normal(size=item.size)
+    eta = -0.3 + 0.5 * x + rng.normal(0, 1.0, n_students)[student] + rng.normal(0, 0.6, n_items)[item]
+    y = (rng.random(item.size) < 1 / (1 + np.exp(-eta))).astype(int)
+    return pd.DataFrame({"student": student, "item": item, "x": x, "y": y})
+
+
+@pytest.fixture(scope="module")
+def many_items():
+    return _many_items()
+
+
+def test_search_gradient_is_single_precision_and_the_final_one_exact(many_items):
+    fr = build_model_frame(FORMULA, many_items)
+    assert _devfun(fr).backend.pattern.q2 >= sc.SINGLE_INVERSE_MIN_Q2
+    x = np.array([0.9, 0.5, -0.3, 0.5])
+    f_double, g_double = _devfun(fr).value_and_grad(x)
+    dev = _devfun(fr)
+    with dev.single_precision_gradients():
+        f_search, g_search = dev.value_and_grad(x)
+        assert dev.backend.last_gradient_single
+        assert dev.value_and_grad(x)[1] is not None and dev.backend.n_eval == 1   # remembered
+    assert f_search == f_double                                  # the deviance is exact
+    err = np.max(np.abs(g_search - g_double)) / np.max(np.abs(g_double))
+    assert 0 < err <= tol.SINGLE_GRAD_REL                        # single precision, and close
+    n_pirls = dev.backend.n_pirls
+    f_after, g_after = dev.value_and_grad(x)                     # asked again outside the search
+    assert dev.backend.n_pirls == n_pirls                        # from the kept factor, no PIRLS
+    assert f_after == f_double
+    np.testing.assert_allclose(g_after, g_double, rtol=0, atol=tol.SPARSE_VS_DENSE_REL * np.max(np.abs(g_double)))
+
+
+def test_fit_with_single_precision_search_is_the_double_fit(many_items, monkeypatch):
+    m_single = gl.glmer(FORMULA, many_items)
+    assert m_single._devfun.n_single_gradients > 0
+    monkeypatch.setattr(sc, "SINGLE_INVERSE_MIN_Q2", 10 ** 9)
+    m_double = gl.glmer(FORMULA, many_items)
+    assert m_double._devfun.n_single_gradients == 0
+    assert abs(m_single.deviance - m_double.deviance) < tol.DEVIANCE_SAME
+    se = np.sqrt(np.diag(m_double.vcov()))
+    assert np.all(np.abs(m_single.beta - m_double.beta) < tol.FIXEF_IN_SE * se)
+    np.testing.assert_allclose(m_single.theta, m_double.theta, rtol=tol.SD_REL)
+    # the fit's gradient is a double-precision one at its estimates, its Hessian (forward
+    # differences of single-precision gradients) the double one to far below the differences' error
+    from glmmlite.hessian import hessian_from_gradient
+    dev = _devfun(m_single.frame)
+    f, g = dev.value_and_grad(m_single._x)
+    np.testing.assert_allclose(m_single.gradient, g, rtol=0, atol=tol.SPARSE_VS_DENSE_REL * max(1.0, np.max(np.abs(g))))
+    H = hessian_from_gradient(lambda z: dev.value_and_grad(z)[1], m_single._x, g0=g)
+    assert 0 < np.max(np.abs(m_single.hessian - H)) <= tol.SINGLE_HESSIAN_REL * np.max(np.abs(H))
+    np.testing.assert_allclose(m_single.vcov().to_numpy(), m_double.vcov().to_numpy(), rtol=tol.SE_REL)
+
+
+def test_polish_continues_where_the_exact_gradient_says_so(many_items):
+    from glmmlite import model as gm
+    from glmmlite.hessian import hessian_from_gradient
+    m = gl.glmer(FORMULA, many_items)
+    dev = _devfun(m.frame)
+
+    def at(x):
+        f, g = dev.value_and_grad(x)
+        return f, g, hessian_from_gradient(lambda z: dev.value_and_grad(z)[1], x, g0=g)
+
+    f, g, H = at(m._x)
+    assert gm._polish(dev, m._x, f, g, H, {}) is None             # converged: left alone
+    off = m._x + np.array([0.05, -0.05, 0.1, 0.05])                # a search stopped short
+    f, g, H = at(off)
+    x, f_new, g_new, u, H_new, n = gm._polish(dev, off, f, g, H, {})
+    assert f_new < f and n > 0
+    assert abs(f_new - m.deviance) < tol.DEVIANCE_SAME
+    assert np.max(np.abs(x - m._x)) < 1e-4
+    np.testing.assert_allclose(u, dev.modes(x), rtol=0, atol=1e-8)
+
+
+def test_pirls_ends_after_a_tiny_full_newton_step(frame, monkeypatch):
+    import glmmlite.pirls as pirls
+    x0 = np.array([0.9, 0.4, 0.0, 0.3])
+    x1 = x0 + 1e-5                                    # a warm start within ~1e-5 of the modes
+    counts, devs = [], []
+    for done in (pirls.NEWTON_DONE_STEP, 0.0):
+        monkeypatch.setattr(pirls, "NEWTON_DONE_STEP", done)
+        dev = _devfun(frame)
+        dev.value_and_grad(x0)
+        n = dev.backend.n_pirls
+        devs.append(dev(x1))
+        counts.append(dev.backend.n_pirls - n)
+    assert counts[0] < counts[1]                      # the confirming step was skipped
+    assert abs(devs[0] - devs[1]) < tol.SPARSE_VS_DENSE_DEV
+
+
+def test_minimize_hands_over_a_large_deviance_near_its_optimum():
+    # a deviance of size 1e6, quadratic plus quartic terms: BFGS needs several steps
+    H = np.array([[2e4, 3e3], [3e3, 5e3]])
+    xstar = np.array([0.3, -0.2])
+
+    def fg(x):
+        d = x - xstar
+        return 1e6 + 0.5 * d @ H @ d + 2e3 * np.sum(d ** 4), H @ d + 8e3 * d ** 3
+
+    runs = {}
+    for handover in (opt.HANDOVER_DECREMENT, None):
+        runs[handover] = opt.minimize_deviance(None, np.array([1.0, 1.0]), fun_and_grad=fg, hessian=H * 0.7,
+                                               handover=handover)
+    early, plain = runs[opt.HANDOVER_DECREMENT], runs[None]
+    assert early.handover and early.message.startswith("handed over")
+    assert not plain.handover
+    assert early.n_eval < plain.n_eval                               # it stopped earlier ...
+    d = early.x - xstar
+    assert 0.5 * d @ H @ d < 10 * opt.HANDOVER_DECREMENT             # ... near the optimum
+
+
+def test_fit_finished_by_a_newton_step_is_the_full_search(monkeypatch):
+    # 15,000 rows: a deviance above 1e4, where the search hands over to the Newton step
+    from glmmlite import model as gm
+    d = _many_items(n_students=1500, n_items=300, each=10, seed=11)
+    m_newton = gl.glmer(FORMULA, d)
+    assert m_newton.deviance > 1e4
+    assert "Newton step" in m_newton.optinfo.message
+    monkeypatch.setattr(gm, "HANDOVER_DECREMENT", None)
+    m_full = gl.glmer(FORMULA, d)
+    assert "Newton" not in m_full.optinfo.message
+    assert m_newton.deviance <= m_full.deviance + tol.DEVIANCE_SAME
+    se = np.sqrt(np.diag(m_full.vcov()))
+    assert np.all(np.abs(m_newton.beta - m_full.beta) < tol.FIXEF_IN_SE * se)
+    np.testing.assert_allclose(m_newton.theta, m_full.theta, rtol=tol.SD_REL)
+    # its Hessian was taken one Newton step away: the standard errors agree all the same
+    np.testing.assert_allclose(np.sqrt(np.diag(m_newton.vcov())), se, rtol=tol.SE_REL)
+    assert np.max(np.abs(m_newton.gradient)) < np.max(np.abs(m_full.gradient)) * 10 + 1e-3

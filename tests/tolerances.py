@@ -164,9 +164,20 @@ BOOK_P_LOG_REL = 1e-3
 
 # ---- H2: the sparse path for crossed and nested terms (issue 14; tests/test_sparse_path.py) --
 # The sparse blocked factor and the plain dense one evaluate the same Laplace deviance at the
-# same (theta, beta), each with PIRLS run to a step of 1e-11: they differ only by rounding in
-# the order of the sums (observed at most 4e-12 on deviances of 1e3-1e4).
+# same (theta, beta), each with PIRLS run to a step of 1e-11 (or to a full Newton step of at
+# most 1e-7, after which the error is ~1e-14: pirls.NEWTON_DONE_STEP): they differ only by
+# rounding in the order of the sums (observed at most 4e-12 on deviances of 1e3-1e4).
 SPARSE_VS_DENSE_DEV = 1e-10
 # Gradients, conditional variances and the selected inverse from the two factors: rounding
 # of the same formulas (observed at most 2e-12 on gradients of size 1-100).
 SPARSE_VS_DENSE_REL = 1e-9
+# The optimizer's search computes the gradient's S^{-1} in single precision where the dense
+# part is large (sparse_cholesky.SINGLE_INVERSE_MIN_Q2): float32 keeps about 7 digits and S is
+# well conditioned, so the gradient differs from the double one by rounding of that size
+# (observed 2e-9 to 2e-8 of max|gradient| on a 400-item design); 1e-6 relative to max|gradient|.
+SINGLE_GRAD_REL = 1e-6
+# The fit's Hessian on such a design: forward differences (step 1e-4) of single-precision
+# gradients.  Their rounding moves it by 3.5e-6 of its largest entry on the crossed benchmark
+# (standard errors by < 6e-6 relative), the differences' own step by about 1e-4: 1e-4 of the
+# largest entry.
+SINGLE_HESSIAN_REL = 1e-4
