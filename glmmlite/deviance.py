@@ -68,9 +68,9 @@ class DevianceFunction:
         else:
             self.laplace_backend = self.backend = BlockedLaplace(
                 frame.y, frame.weights, frame.offset, frame.X, terms, family, dense=dense)
-        self._memo: dict[bytes, tuple] = {}   # x -> (deviance, gradient, modes) of recent points
+        # x -> (deviance, gradient, modes, gradient in single precision?) of recent points
+        self._memo: dict[bytes, tuple] = {}
         self._last_u = None
-        self._approx_keys: set[bytes] = set()  # memo entries whose gradient is single precision
         self._single = False                   # inside single_precision_gradients()
         self.n_single_gradients = 0            # gradients computed in single precision
 
@@ -84,14 +84,10 @@ class DevianceFunction:
 
     def _remember(self, key: bytes, f: float, g) -> None:
         self._last_u = self.backend.u.copy()
-        self._memo[key] = (f, None if g is None else np.array(g, float), self._last_u)
-        if g is not None and self._single and getattr(self.backend, "last_gradient_single", False):
-            self._approx_keys.add(key)
-            self.n_single_gradients += 1
-        else:
-            self._approx_keys.discard(key)
+        single = g is not None and self._single and getattr(self.backend, "last_gradient_single", False)
+        self.n_single_gradients += single
+        self._memo[key] = (f, None if g is None else np.array(g, float), self._last_u, single)
         while len(self._memo) > self.MEMO_SIZE:
-            self._approx_keys.discard(next(iter(self._memo)))
             self._memo.pop(next(iter(self._memo)))
 
     @contextmanager
@@ -144,11 +140,9 @@ class DevianceFunction:
         u_sign = np.concatenate([np.tile(s, t.nlevels) for s, t in zip(signs, self.frame.random)])
         hit = self._memo.get(x.tobytes())
         if hit is not None:
-            f, g, u = hit
+            f, g, u, single = hit
             self._memo[z.tobytes()] = (f, None if g is None else g * g_sign,
-                                       None if u is None else u * u_sign)
-            if x.tobytes() in self._approx_keys:
-                self._approx_keys.add(z.tobytes())
+                                       None if u is None else u * u_sign, single)
         holder = self.laplace_backend                    # the backend that keeps the modes
         u_now = getattr(holder, "u", None)
         if u_now is not None and np.shape(u_now) == u_sign.shape:
@@ -172,9 +166,8 @@ class DevianceFunction:
     def value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """Deviance and its analytic gradient in (theta, beta) (Laplace only)."""
         x = np.asarray(x, float)
-        key = x.tobytes()
-        hit = self._memo.get(key)
-        if hit is not None and hit[1] is not None and (self._single or key not in self._approx_keys):
+        hit = self._memo.get(x.tobytes())
+        if hit is not None and hit[1] is not None and (self._single or not hit[3]):
             self._last_u = hit[2]
             return hit[0], hit[1].copy()
         theta, beta = self.split(x)

@@ -199,6 +199,7 @@ class BlockedLaplace:
         u, eta, mu, m2lp, F, B = self.pirls(theta, beta)
         dev = float(F.logdet + vdot(u, u) + m2lp)
         self.last = dict(theta=theta, beta=beta, u=u, eta=eta, mu=mu, factor=F, blocks=B, deviance=dev)
+        self.last_gradient_single = False           # no gradient at this point yet
         return dev
 
     def deviance_and_gradient(self, theta, beta):
@@ -222,15 +223,13 @@ class BlockedLaplace:
         """
         theta = np.asarray(theta, float)
         beta = np.asarray(beta, float)
-        last = self.last
-        if (last is not None and hasattr(last["factor"], "exact_inverse") and np.array_equal(last["theta"], theta)
-                and np.array_equal(last["beta"], beta) and not self.single_gradient
-                and last["factor"].exact_inverse()):
-            dev = last["deviance"]
+        if self._single_gradient_at(theta, beta) and not self.single_gradient:
+            self.last["factor"].exact_inverse()         # the kept factor, its inverse again in double
+            dev = self.last["deviance"]
             self.n_eval += 1
         else:
             dev = self.deviance(theta, beta)
-            last = self.last
+        last = self.last
         fam = self.family
         u, eta, mu, F, B = last["u"], last["eta"], last["mu"], last["factor"], last["blocks"]
         single = self.single_gradient and not self.dense and self.pattern.q2 >= sparse_cholesky.SINGLE_INVERSE_MIN_Q2
@@ -287,6 +286,13 @@ class BlockedLaplace:
         grad = W1h @ Etadot - 2.0 * (s @ C)
         grad[:nt] += 2.0 * trace
         return dev, grad
+
+    def _single_gradient_at(self, theta: np.ndarray, beta: np.ndarray) -> bool:
+        """True when the last evaluation was at (theta, beta) and its gradient used a
+        single-precision inverse (its factor is kept: a double gradient needs no PIRLS)."""
+        last = self.last
+        return (last is not None and self.last_gradient_single and np.array_equal(last["theta"], theta)
+                and np.array_equal(last["beta"], beta))
 
     def beta_information(self) -> np.ndarray:
         """``X'WX - (M'WX)' A^{-1} (M'WX)`` at the last evaluation (lme4's ``RX'RX``).

@@ -316,8 +316,8 @@ class SparseBlockedCholesky:
                 return blas.dsymm(1.0, self.L22, r2, side=0, lower=1)
             return blas.dsymv(1.0, self.L22, r2, lower=1)
         self._solves += 1
-        if self._solves > INVERT_AFTER_SOLVES:           # a preconditioner in long use: S^{-1}
-            self._invert()                               # once, then one dsymv a solve
+        if self._solves > INVERT_AFTER_SOLVES:           # a factor in long use: S^{-1} once,
+            self._invert()                               # then one dsymv a solve
             return self._s_solve(r2)
         x, info = lapack.dpotrs(self.L22, r2, lower=1)
         return x
@@ -383,15 +383,12 @@ class SparseBlockedCholesky:
             raise np.linalg.LinAlgError(f"spotri info {info}")
         return Sinv
 
-    def exact_inverse(self) -> bool:
-        """Drop a single-precision selected inverse so that the next use computes it in
-        float64; True when there was one to drop."""
+    def exact_inverse(self) -> None:
+        """Drop a single-precision selected inverse, so that the next use computes it in float64."""
         self.single_inverse = False
-        if self._Sinv is None or self._Sinv.dtype == np.float64:
-            return False
-        self._Sinv = None
-        self._sel = None
-        return True
+        if self._Sinv is not None and self._Sinv.dtype != np.float64:
+            self._Sinv = None
+            self._sel = None
 
     def _selected(self):
         """``(Ainv11, K)``: diagonal blocks of ``A^{-1}`` for the leading term and
