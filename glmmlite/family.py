@@ -121,6 +121,34 @@ class Binomial:
         """d^2 mu / d eta^2 (used by the analytic gradient of the Laplace deviance)."""
         return _LINK_FUNS[self.link][3](np.asarray(eta, float))
 
+    def newton_moments(self, eta: np.ndarray, mu: np.ndarray, y: np.ndarray,
+                       w: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+        """``(W, s, exact)`` for a Newton step of PIRLS: per row the score
+        ``s = d log p / d eta`` and the weight ``W = -d^2 log p / d eta^2`` (the observed
+        information), for proportions y with w trials.
+
+        For the logit link this is the Fisher weight ``w mu (1 - mu)``.  For probit and
+        cloglog, Fisher scoring (the Fisher weight ``w mu'^2 / V``) converges only linearly
+        in PIRLS (each step 0.14 of the last for probit and 0.37 for cloglog, on the
+        crossed benchmark design), whereas the observed information gives Newton's
+        quadratic convergence.  Both links have a log-concave likelihood in eta, so the
+        observed information is positive; where rounding makes it not positive (far into
+        the clamped tails), the row keeps its Fisher weight and ``exact`` is False.
+        """
+        m1 = self.mu_eta(eta)
+        var = mu * (1.0 - mu)
+        r = y - mu
+        s = w * r * m1 / var
+        fisher = w * m1 * m1 / var
+        if self.canonical:
+            return fisher, s, True
+        m2 = self.mu_eta_deriv(eta)
+        W = fisher - w * r * (m2 / var - m1 * m1 * (1.0 - 2.0 * mu) / (var * var))
+        good = np.isfinite(W) & (W > 0.0)
+        if good.all():
+            return W, s, True
+        return np.where(good, W, fisher), s, False
+
     # variance and deviance -------------------------------------------------
     @staticmethod
     def variance(mu: np.ndarray) -> np.ndarray:

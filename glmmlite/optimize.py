@@ -190,7 +190,10 @@ def minimize_deviance(
     options = dict(gtol=tol, maxiter=maxiter, norm=np.inf)
     h0 = None
     if hessian is not None:
-        h0 = _inverse_if_pd(np.asarray(hessian, float)[np.ix_(free, free)])
+        Hf = np.asarray(hessian, float)[np.ix_(free, free)]
+        h0 = _inverse_if_pd(Hf)
+        if h0 is None:
+            h0 = _modified_inverse(Hf)
     if h0 is None and fun_and_grad is not None and free.size <= 40:
         h0 = _initial_inverse_hessian(fg_plain, x0[free])
     if h0 is not None:
@@ -277,6 +280,33 @@ def _initial_inverse_hessian(fg, z0: np.ndarray, h: float = 1e-4) -> np.ndarray 
         e[j] = h
         H[:, j] = (fg(z0 + e)[1] - g0) / h
     return _inverse_if_pd(H)
+
+
+#: smallest eigenvalue of a modified starting Hessian, relative to its largest (see _modified_inverse)
+MODIFIED_EIG_FLOOR = 1e-6
+
+
+def _modified_inverse(H: np.ndarray) -> np.ndarray | None:
+    """The inverse of H with each eigenvalue replaced by its absolute value (at least
+    ``MODIFIED_EIG_FLOOR`` times the largest): a positive definite starting matrix for BFGS
+    where the starting Hessian is indefinite (Nocedal and Wright, Numerical Optimization,
+    section 3.4).
+
+    From lme4's start theta = 1 the Laplace deviance of a probit or cloglog model is often
+    not convex (on the crossed benchmark design the starting Hessian has one negative
+    eigenvalue among four); BFGS from the identity then took 26 evaluations instead of 7.
+    Along the other directions the curvature, and so the scale of the first step, is kept.
+    """
+    H = 0.5 * (H + H.T)
+    if not np.all(np.isfinite(H)):
+        return None
+    lam, V = np.linalg.eigh(H)
+    top = float(np.max(np.abs(lam), initial=0.0))
+    if not top > 0.0:
+        return None
+    lam = np.maximum(np.abs(lam), MODIFIED_EIG_FLOOR * top)
+    Hi = (V / lam) @ V.T
+    return 0.5 * (Hi + Hi.T)
 
 
 def _inverse_if_pd(H: np.ndarray) -> np.ndarray | None:

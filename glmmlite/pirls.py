@@ -30,6 +30,7 @@ __all__ = ["BlockedLaplace", "TermBlocks"]
 #: gradients preconditioned with the last exact factor (a dense factorization costs more)
 PCG_MIN_Q2 = 300
 #: a full Newton step of at most this size (max-norm) ends PIRLS: Newton's error after it is
+#: (with the observed information as the weights: ``Binomial.newton_moments``)
 #: about c size^2 with c = 0.06-0.3 on the benchmark designs (a 3e-6 step was followed by
 #: one of 3e-12, 2.7e-7 by 1.3e-14), far below ``tol``, so the step that would confirm it
 #: (one more solve and pass over the rows per evaluation) is skipped
@@ -148,7 +149,11 @@ class BlockedLaplace:
                 u, eta, mu, m2lp, pdev = guess, eta_g, mu_g, m2lp_g, pdev_g
         for _ in range(maxit):
             self.n_pirls += 1
-            W, s = self._moments(eta, mu)
+            if self.family.canonical:
+                W, s = self._moments(eta, mu)
+                newton = True
+            else:                          # Newton's weights, not Fisher scoring's (see newton_moments)
+                W, s, newton = self.family.newton_moments(eta, mu, self.y, self.w)
             delta = self._newton_step(B, W, B.t_times(s) - u)
             Bd = B.times(delta)
             step = 1.0
@@ -165,7 +170,7 @@ class BlockedLaplace:
             size = np.max(np.abs(step * delta), initial=0.0)
             if size < tol and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
                 break
-            if step == 1.0 and size <= NEWTON_DONE_STEP and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
+            if newton and step == 1.0 and size <= NEWTON_DONE_STEP and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
                 break                     # the next step would be ~ size^2 (see NEWTON_DONE_STEP)
         self.u = u
         W, _ = self._moments(eta, mu)

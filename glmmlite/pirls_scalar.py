@@ -125,7 +125,10 @@ class ScalarLaplace:
         zc = None if self.ones_z else self.z
         for _ in range(maxit):
             self.n_pirls += 1
-            W, s = self.moments(eta, mu)
+            if self._logit:
+                W, s = self.moments(eta, mu)
+            else:                          # Newton's weights, not Fisher scoring's (see newton_moments)
+                W, s, _ = self.family.newton_moments(eta, mu, self.y, self.w)
             if zc is None:
                 S = self.group_sum(W)
                 g = self.group_sum(s)

@@ -18,7 +18,10 @@
 * PIRLS ends after a full Newton step of at most 1e-7: the deviance is the one the
   confirming step gives;
 * a large deviance hands over to one Newton step by the final Hessian: the fit is the one
-  the full search reaches, with the same standard errors.
+  the full search reaches, with the same standard errors;
+* PIRLS for probit and cloglog steps by the observed information (Newton), not Fisher
+  scoring: the weights are the log-likelihood's second derivative, and the modes and the
+  deviance are Fisher scoring's, in a third of the iterations.
 """
 from __future__ import annotations
 
@@ -366,3 +369,105 @@ def test_fit_finished_by_a_newton_step_is_the_full_search(monkeypatch):
     # its Hessian was taken one Newton step away: the standard errors agree all the same
     np.testing.assert_allclose(np.sqrt(np.diag(m_newton.vcov())), se, rtol=tol.SE_REL)
     assert np.max(np.abs(m_newton.gradient)) < np.max(np.abs(m_full.gradient)) * 10 + 1e-3
+
+
+# ------------------------------------------------- PIRLS by Newton's weights for probit and cloglog
+def _log_lik_rows(link: str, eta: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Each row's log-likelihood in eta (proportions y of w trials), computed stably."""
+    from scipy import special
+    if link == "probit":
+        l1, l0 = special.log_ndtr(eta), special.log_ndtr(-eta)
+    else:
+        e = np.exp(eta)
+        l1, l0 = np.log(-np.expm1(-e)), -e
+    return w * (y * l1 + (1 - y) * l0)
+
+
+@pytest.mark.parametrize("link", ["probit", "cloglog"])
+def test_newton_weights_are_the_observed_information(link):
+    rng = np.random.default_rng(5)
+    eta = rng.uniform(-3, 2, 200)
+    w = rng.integers(1, 6, 200).astype(float)
+    y = rng.binomial(w.astype(int), 0.4) / w
+    fam = gl.family.Binomial(link)
+    W, s, exact = fam.newton_moments(eta, fam.linkinv(eta), y, w)
+    h = 1e-4
+    ll = lambda e: _log_lik_rows(link, e, y, w)                          # noqa: E731
+    np.testing.assert_allclose(s, (ll(eta + h) - ll(eta - h)) / (2 * h), rtol=tol.FD_SCORE_REL)
+    np.testing.assert_allclose(W, -(ll(eta + h) - 2 * ll(eta) + ll(eta - h)) / h ** 2, rtol=tol.FD_INFO_REL)
+    assert exact and np.all(W > 0)
+    fisher = w * fam.mu_eta(eta) ** 2 / fam.variance(fam.linkinv(eta))
+    assert np.max(np.abs(W / fisher - 1)) > 0.05                       # not Fisher scoring's weights
+    # far in the clamped tail rounding makes it negative: that row keeps its Fisher weight
+    tail = np.array([0.3, 8.5 if link == "probit" else 3.65])
+    one = np.array([1.0, 1.0])
+    W2, _, exact2 = fam.newton_moments(tail, fam.linkinv(tail), np.array([0.0, 0.0]), one)
+    assert not exact2 and np.all(W2 > 0)
+    assert W2[1] == (one * fam.mu_eta(tail) ** 2 / fam.variance(fam.linkinv(tail)))[1]
+    # logit: Newton's and Fisher's weights are the same
+    lg = gl.family.Binomial("logit")
+    mu = lg.linkinv(eta)
+    W3, _, exact3 = lg.newton_moments(eta, mu, y, w)
+    np.testing.assert_allclose(W3, w * mu * (1 - mu), rtol=tol.SPARSE_VS_DENSE_REL)
+    assert exact3
+
+
+@pytest.mark.parametrize("link", ["probit", "cloglog"])
+def test_pirls_for_other_links_converges_quadratically(frame, link, monkeypatch):
+    # Fisher scoring (the old PIRLS for these links) against Newton's weights, cold starts
+    x = np.array([0.9, 0.4, 0.0, 0.3])
+    runs = {}
+    for name in ("newton", "fisher"):
+        if name == "fisher":
+            def fisher(self, eta, mu, y, w):
+                m1 = self.mu_eta(eta)
+                var = mu * (1 - mu)
+                return w * m1 * m1 / var, w * (y - mu) * m1 / var, False
+            monkeypatch.setattr(gl.family.Binomial, "newton_moments", fisher)
+        dev = DevianceFunction(frame, gl.family.Binomial(link))
+        f = dev(x)
+        runs[name] = (f, dev.backend.n_pirls, dev.last_modes())
+    assert runs["newton"][1] <= 6 < runs["fisher"][1]
+    assert abs(runs["newton"][0] - runs["fisher"][0]) < tol.SPARSE_VS_DENSE_DEV
+    np.testing.assert_allclose(runs["newton"][2], runs["fisher"][2], rtol=0, atol=tol.MODES_SAME)
+
+
+@pytest.mark.parametrize("link", ["probit", "cloglog"])
+def test_scalar_pirls_for_other_links_uses_newton_weights(link):
+    d = _unbalanced()
+    frame = build_model_frame("y ~ x + (1 | student)", d)
+    dev = DevianceFunction(frame, gl.family.Binomial(link))
+    assert dev.scalar
+    dev(np.array([0.9, 0.0, 0.3]))
+    assert dev.backend.n_pirls <= 6                    # Fisher scoring took 14 (probit) and 19 (cloglog)
+
+
+# ------------------------------------------------------ an indefinite Hessian at the start
+def test_modified_inverse_flips_negative_curvature():
+    rng = np.random.default_rng(2)
+    V, _ = np.linalg.qr(rng.normal(size=(4, 4)))
+    lam = np.array([-400.0, 900.0, 2000.0, 27000.0])
+    H = (V * lam) @ V.T
+    Hi = opt._modified_inverse(H)
+    np.testing.assert_allclose(np.sort(np.linalg.eigvalsh(Hi)), np.sort(1 / np.abs(lam)), rtol=tol.FORMULA_RTOL)
+    P = (V * np.abs(lam)) @ V.T                         # positive definite: the plain inverse
+    np.testing.assert_allclose(opt._modified_inverse(P) @ P, np.eye(4), rtol=0, atol=tol.FORMULA_RTOL)
+    assert opt._modified_inverse(np.full((2, 2), np.nan)) is None
+
+
+def test_probit_fit_from_an_indefinite_start_hessian(many_items, monkeypatch):
+    # from theta = 1 this probit model's starting Hessian has a negative eigenvalue; BFGS
+    # used to start from the identity instead (the modified matrix keeps the scale)
+    frame = build_model_frame(FORMULA, many_items)
+    dev = DevianceFunction(frame, gl.family.Binomial("probit"))
+    x0 = np.concatenate([[1.0, 1.0], dev.glm_start()[-2:]])
+    assert np.min(np.linalg.eigvalsh(dev.start_hessian(x0))) < 0
+    fam = gl.binomial(link="probit")
+    m = gl.glmer(FORMULA, many_items, family=fam)
+    monkeypatch.setattr(opt, "_modified_inverse", lambda H: None)
+    m_plain = gl.glmer(FORMULA, many_items, family=fam)
+    assert m.optinfo.feval < m_plain.optinfo.feval
+    assert m.deviance <= m_plain.deviance + tol.DEVIANCE_SAME
+    se = np.sqrt(np.diag(m_plain.vcov().to_numpy()))
+    assert np.all(np.abs(m.beta - m_plain.beta) < tol.FIXEF_IN_SE * se)
+    np.testing.assert_allclose(m.theta, m_plain.theta, rtol=tol.SD_REL)

@@ -181,3 +181,13 @@ SINGLE_GRAD_REL = 1e-6
 # (standard errors by < 6e-6 relative), the differences' own step by about 1e-4: 1e-4 of the
 # largest entry.
 SINGLE_HESSIAN_REL = 1e-4
+
+# ---- PIRLS by Newton's weights for probit and cloglog (tests/test_fit_path.py) -----------
+# Binomial.newton_moments against central differences (h = 1e-4) of each row's
+# log-likelihood: truncation h^2 |l'''| / 6 ~ 1e-9 relative; rounding eps |l| / h ~ 1e-12 for
+# the score and eps |l| / h^2 ~ 1e-8 for the second difference.
+FD_SCORE_REL = 1e-6
+FD_INFO_REL = 1e-5
+# The conditional modes of two PIRLS runs that both stop within 1e-11 of them (Newton's
+# weights after a step of 1e-7, Fisher scoring after a step of 1e-11 at a rate 0.14 - 0.37).
+MODES_SAME = 1e-9
