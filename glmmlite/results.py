@@ -308,7 +308,8 @@ class GlmerResult:
             r = (y - mu) / fam.mu_eta(eta)
         else:
             r = np.sign(y - mu) * np.sqrt(np.maximum(fam.dev_resids(y, mu, w), 0.0))
-        return pd.Series(r, index=fr.data.index, name=type)
+        # + 0.0: a row of weight 0 gives 0 (R prints 0), not -0 (which pandas prints as -0.000000)
+        return pd.Series(r + 0.0, index=fr.data.index, name=type)
 
     def predict(self, newdata: pd.DataFrame | None = None, type: str = "link", re_form: Any = None,
                 allow_new_levels: bool = False, se_fit: bool = False, level: float = 0.95):

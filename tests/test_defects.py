@@ -481,3 +481,16 @@ def test_predictor_whose_squares_overflow(seed_data, scale, capfd):
 def test_huge_but_representable_predictor_still_fits(seed_data):
     m = _quiet_fit("y ~ trt + z + (1|id)", seed_data.assign(z=np.arange(len(seed_data)) * 1e40))
     assert np.isfinite(m.deviance)
+
+
+@pytest.mark.parametrize("kind", ["pearson", "deviance"])
+def test_residual_of_a_weight_zero_row_is_plus_zero(kind):
+    # a herd of size 0 (lme4 keeps the row, its residuals are 0): glmmlite gave -0.0,
+    # printed by pandas as -0.000000
+    d = gl.datasets.cbpp()
+    d.loc[2, ["size", "incidence"]] = 0
+    d["p"] = d["incidence"] / d["size"].where(d["size"] > 0, 1)
+    m = gl.glmer("p ~ period + (1 | herd)", d, family="binomial", weights=d["size"])
+    r = m.residuals(type=kind)
+    assert r.iloc[2] == 0.0 and not np.signbit(r.iloc[2])
+    assert "-0.000" not in r.to_string()
