@@ -29,11 +29,12 @@ __all__ = ["BlockedLaplace", "TermBlocks"]
 #: with at least this many dense Schur columns, PIRLS steps are solved by conjugate
 #: gradients preconditioned with the last exact factor (a dense factorization costs more)
 PCG_MIN_Q2 = 300
-#: a full Newton step of at most this size (max-norm) ends PIRLS: Newton's error after it is
-#: (with the observed information as the weights: ``Binomial.newton_moments``)
-#: about c size^2 with c = 0.06-0.3 on the benchmark designs (a 3e-6 step was followed by
-#: one of 3e-12, 2.7e-7 by 1.3e-14), far below ``tol``, so the step that would confirm it
-#: (one more solve and pass over the rows per evaluation) is skipped
+#: a full Newton step of at most this size (max-norm) ends PIRLS, here and in
+#: :mod:`glmmlite.pirls_scalar`: with the observed information as the weights
+#: (``Binomial.newton_moments``) Newton's error after it is about c size^2 with c = 0.06-0.3
+#: on the benchmark designs (a 3e-6 step was followed by one of 3e-12, 2.7e-7 by 1.3e-14),
+#: far below ``tol``, so the step that would confirm it (one more solve and pass over the
+#: rows per evaluation) is skipped
 NEWTON_DONE_STEP = 1e-7
 
 

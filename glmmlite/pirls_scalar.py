@@ -22,6 +22,7 @@ import numpy as np
 from .aggregate import aggregate_rows
 from .family import Binomial
 from .loglik import BinomialLoglik, vdot
+from . import pirls as _pirls
 
 _vdot = vdot     # the old name, kept for callers
 
@@ -127,8 +128,9 @@ class ScalarLaplace:
             self.n_pirls += 1
             if self._logit:
                 W, s = self.moments(eta, mu)
+                newton = True
             else:                          # Newton's weights, not Fisher scoring's (see newton_moments)
-                W, s, _ = self.family.newton_moments(eta, mu, self.y, self.w)
+                W, s, newton = self.family.newton_moments(eta, mu, self.y, self.w)
             if zc is None:
                 S = self.group_sum(W)
                 g = self.group_sum(s)
@@ -151,8 +153,11 @@ class ScalarLaplace:
             u, eta, mu, m2lp = u_new, eta_new, mu_new, m2lp_new
             dp = pdev - pdev_new
             pdev = pdev_new
-            if np.max(np.abs(step * delta)) < tol and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
+            size = np.max(np.abs(step * delta), initial=0.0)
+            if size < tol and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
                 break
+            if newton and step == 1.0 and size <= _pirls.NEWTON_DONE_STEP and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
+                break                     # the next step would be ~ size^2 (see pirls.NEWTON_DONE_STEP)
         self.u = u
         self._final = (eta, mu, m2lp)   # reused by deviance_and_gradient
         return u

@@ -15,8 +15,8 @@
   fit's reported gradient is a double one, its Hessian the double one to 1e-5, and the fit
   is the one a double search gives; a search that did not converge by the exact gradient
   goes on in double precision (``_polish``);
-* PIRLS ends after a full Newton step of at most 1e-7: the deviance is the one the
-  confirming step gives;
+* PIRLS (blocked and scalar) ends after a full Newton step of at most 1e-7: the deviance is
+  the one the confirming step gives;
 * a large deviance hands over to one Newton step by the final Hessian: the fit is the one
   the full search reaches, with the same standard errors;
 * PIRLS for probit and cloglog steps by the observed information (Newton), not Fisher
@@ -315,14 +315,21 @@ def test_polish_continues_where_the_exact_gradient_says_so(many_items):
     np.testing.assert_allclose(u, dev.modes(x), rtol=0, atol=1e-8)
 
 
-def test_pirls_ends_after_a_tiny_full_newton_step(frame, monkeypatch):
+@pytest.mark.parametrize("formula, link, x0", [
+    (FORMULA, "logit", [0.9, 0.4, 0.0, 0.3]),                  # the blocked path
+    ("y ~ x + (1 | student)", "logit", [0.9, 0.0, 0.3]),        # the scalar path
+    ("y ~ x + (1 | student)", "probit", [0.9, 0.0, 0.3]),       # ... by Newton's weights
+])
+def test_pirls_ends_after_a_tiny_full_newton_step(monkeypatch, formula, link, x0):
     import glmmlite.pirls as pirls
-    x0 = np.array([0.9, 0.4, 0.0, 0.3])
+    frame = build_model_frame(formula, _unbalanced())
+    x0 = np.array(x0)
     x1 = x0 + 1e-5                                    # a warm start within ~1e-5 of the modes
     counts, devs = [], []
     for done in (pirls.NEWTON_DONE_STEP, 0.0):
         monkeypatch.setattr(pirls, "NEWTON_DONE_STEP", done)
-        dev = _devfun(frame)
+        dev = DevianceFunction(frame, gl.family.Binomial(link))
+        assert dev.scalar == (formula != FORMULA)
         dev.value_and_grad(x0)
         n = dev.backend.n_pirls
         devs.append(dev(x1))
