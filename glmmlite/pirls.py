@@ -38,6 +38,16 @@ PCG_MIN_Q2 = 300
 NEWTON_DONE_STEP = 1e-7
 
 
+def pirls_done(size: float, step: float, dp: float, pdev: float, tol: float, newton: bool) -> bool:
+    """PIRLS's stopping rule (both backends): the penalized deviance ``pdev`` changed by ``dp``
+    (negligibly, relative 1e-9) and the step taken (max-norm ``size``, a fraction ``step``
+    of the full one) is below ``tol``, or was a full Newton step of at most
+    :data:`NEWTON_DONE_STEP` (``newton``: the weights were the observed information)."""
+    if not abs(dp) < 1e-9 * (1.0 + abs(pdev)):
+        return False
+    return size < tol or (newton and step == 1.0 and size <= NEWTON_DONE_STEP)
+
+
 class BlockedLaplace:
     """Laplace deviance, conditional modes and analytic gradient for any set of terms.
 
@@ -168,11 +178,8 @@ class BlockedLaplace:
                 step *= 0.5
             dp = pdev - pdev_new
             u, eta, mu, m2lp, pdev = u_new, eta_new, mu_new, m2lp_new, pdev_new
-            size = np.max(np.abs(step * delta), initial=0.0)
-            if size < tol and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
+            if pirls_done(np.max(np.abs(step * delta), initial=0.0), step, dp, pdev, tol, newton):
                 break
-            if newton and step == 1.0 and size <= NEWTON_DONE_STEP and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
-                break                     # the next step would be ~ size^2 (see NEWTON_DONE_STEP)
         self.u = u
         W, _ = self._moments(eta, mu)
         F = self._factor(B, W)

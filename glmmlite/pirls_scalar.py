@@ -22,7 +22,7 @@ import numpy as np
 from .aggregate import aggregate_rows
 from .family import Binomial
 from .loglik import BinomialLoglik, vdot
-from . import pirls as _pirls
+from .pirls import pirls_done
 
 _vdot = vdot     # the old name, kept for callers
 
@@ -153,11 +153,8 @@ class ScalarLaplace:
             u, eta, mu, m2lp = u_new, eta_new, mu_new, m2lp_new
             dp = pdev - pdev_new
             pdev = pdev_new
-            size = np.max(np.abs(step * delta), initial=0.0)
-            if size < tol and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
+            if pirls_done(np.max(np.abs(step * delta), initial=0.0), step, dp, pdev, tol, newton):
                 break
-            if newton and step == 1.0 and size <= _pirls.NEWTON_DONE_STEP and abs(dp) < 1e-9 * (1.0 + abs(pdev)):
-                break                     # the next step would be ~ size^2 (see pirls.NEWTON_DONE_STEP)
         self.u = u
         self._final = (eta, mu, m2lp)   # reused by deviance_and_gradient
         return u
