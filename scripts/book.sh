@@ -29,13 +29,12 @@ OUT="${BOOK_OUT:-$ROOT}"
 if [ "$OUT" = "$ROOT" ]; then
     rm -rf "$ROOT/_build/html" "$ROOT/_build/jupyter_execute" "$ROOT/_build/.doctrees"
 fi
-# ipykernel >= 7 logs "Kernel is running over TCP without encryption" at startup of every
-# kernel (about local kernels on localhost, not about the book). Give the build's kernels a
-# throw-away IPython profile that only logs errors, so the build log stays clean.
+# The build's kernels get a throw-away IPython profile (scripts/ipython_kernel_config.py) in
+# which they log nothing that is not about the book, so the build log stays clean.
 IPYTHONDIR="$(mktemp -d)"
 export IPYTHONDIR
 mkdir -p "$IPYTHONDIR/profile_default"
-echo 'c.IPKernelApp.log_level = "ERROR"' > "$IPYTHONDIR/profile_default/ipython_kernel_config.py"
+cp "$ROOT/scripts/ipython_kernel_config.py" "$IPYTHONDIR/profile_default/ipython_kernel_config.py"
 start=$(date +%s)
 # jupyter-book's own exit code is not reliable for warnings in every version, so the log is
 # checked as well: any "WARNING"/"ERROR" line fails the build.

@@ -401,10 +401,7 @@ def build_web(out: Path) -> None:
     work.mkdir(parents=True)
     cfg = work / "_config.yml"
     cfg.write_text(config)
-    ipython = Path(tempfile.mkdtemp(prefix="course-ipython-"))
-    (ipython / "profile_default").mkdir()
-    (ipython / "profile_default" / "ipython_kernel_config.py").write_text(
-        'c.IPKernelApp.log_level = "ERROR"\n')
+    ipython = _quiet_profile()
     env = {**os.environ, "IPYTHONDIR": str(ipython)}
     jb = Path(sys.executable).with_name("jupyter-book")
     proc = subprocess.run([str(jb), "build", str(ROOT), "--config", str(cfg), "--path-output",
@@ -420,15 +417,22 @@ def build_web(out: Path) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
-def _quiet_kernels() -> None:
-    """Kernels log only errors (ipykernel >= 7 warns about TCP on every start), as in book.sh."""
-    if os.environ.get("IPYTHONDIR"):
-        return
+def _quiet_profile() -> Path:
+    """A throw-away IPYTHONDIR whose kernels log nothing that is not about the book
+    (scripts/ipython_kernel_config.py, as in book.sh)."""
     ipython = Path(tempfile.mkdtemp(prefix="course-ipython-"))
     (ipython / "profile_default").mkdir()
-    (ipython / "profile_default" / "ipython_kernel_config.py").write_text(
-        'c.IPKernelApp.log_level = "ERROR"\n')
-    os.environ["IPYTHONDIR"] = str(ipython)
+    shutil.copy(ROOT / "scripts" / "ipython_kernel_config.py",
+                ipython / "profile_default" / "ipython_kernel_config.py")
+    return ipython
+
+
+def _quiet_kernels() -> None:
+    """The kernels of this process's notebook runs use :func:`_quiet_profile` (unless the
+    caller set IPYTHONDIR)."""
+    if os.environ.get("IPYTHONDIR"):
+        return
+    os.environ["IPYTHONDIR"] = str(_quiet_profile())
 
 
 def build(out: Path, web: bool, jobs: int, only: list[str] | None) -> None:
