@@ -13,8 +13,8 @@ c.IPKernelApp.log_level = "ERROR"
 # At shutdown a kernel can log "ERROR:tornado.general:Uncaught exception in ZMQStream
 # callback ... ZMQError: Socket operation on non-socket": ipykernel 7.4 publishes its idle
 # status while the IOPub thread is closing (a race; ipython/ipykernel#1518 closed one path of
-# it, this one goes through IOPubThread.schedule).  Seen once in about ten course builds,
-# after "build succeeded", with every page written.  The kernel's tornado loggers only ever
+# it, this one goes through IOPubThread.schedule).  Seen once (a course build in a full test
+# run, 2026-12-02), after "build succeeded", with every page written.  The kernel's tornado loggers only ever
 # report such transport noise (a cell's error reaches the build through nbclient), so they
 # stay silent.
 for _name in ("tornado.general", "tornado.application"):
