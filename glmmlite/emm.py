@@ -22,11 +22,13 @@ from __future__ import annotations
 import itertools
 from typing import Any, Mapping, Sequence
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from .errors import ArgumentError
+from .errors import ArgumentError, RankDeficiencyWarning, user_stacklevel
 
 __all__ = ["emmeans", "EMM", "p_adjust", "ADJUST_METHODS"]
 
@@ -113,10 +115,25 @@ class EMM:
         One row per cell (the spec and by factors), first factor varying fastest.
     L : ndarray
         The linear functions of the fixed effects, one row per cell.
+    estimable : ndarray of bool
+        Per cell, whether the data identify its mean.  With a rank-deficient X (an empty
+        cell: no treated men, say) a cell whose mean needs a dropped coefficient is not
+        estimable; its mean, SE and interval are NaN (emmeans prints ``nonEst``), as are
+        contrasts that involve it unless the dropped part cancels.
     """
 
-    def __init__(self, m: Any, variables: list[str], by: list[str], grid: pd.DataFrame, L: np.ndarray,
+    def __init__(self, m: Any, variables: list[str], by: list[str], grid: pd.DataFrame, L_full: np.ndarray,
                  type: str, level: float, bias_adj: bool, sigma: float | None, population: bool):
+        L = m.frame.drop_aliased(L_full)
+        self.L_full = L_full
+        self.estimable = m.frame.estimable(L_full)
+        if not self.estimable.all():
+            cells = ", ".join(" ".join(map(str, r)) for r in grid[~self.estimable].itertuples(index=False))
+            warnings.warn(RankDeficiencyWarning(
+                f"marginal mean(s) of {cells} not estimable: the fit dropped "
+                f"{', '.join(m.frame.dropped_fixef)} (aliased: these data cannot estimate it), so these "
+                "cells' means and the contrasts that need them are NaN, as emmeans' nonEst"),
+                stacklevel=user_stacklevel())
         self.model = m
         self.variables = variables
         self.by = by
@@ -127,9 +144,9 @@ class EMM:
         self.bias_adj = bias_adj
         self.sigma = sigma
         self.population = population
-        self.eta = L @ m.beta
+        self.eta = np.where(self.estimable, L @ m.beta, np.nan)
         self.V = L @ m._vcov @ L.T
-        self.se_link = np.sqrt(np.maximum(np.diag(self.V), 0.0))
+        self.se_link = np.where(self.estimable, np.sqrt(np.maximum(np.diag(self.V), 0.0)), np.nan)
 
     # -------------------------------------------------------------- the means
     def _response_mean(self, eta: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -202,20 +219,24 @@ class EMM:
         level = self.level if level is None else check_level(level)
         if adjust not in ADJUST_METHODS:
             raise ArgumentError(f"adjust must be one of {', '.join(map(repr, ADJUST_METHODS))}, not {adjust!r}")
+        eta = self.L @ self.model.beta               # every cell: a contrast may be estimable where its cells are not
         if scale == "difference":
-            p, d = self._response_mean()
+            p, d = self._response_mean(eta)
             G = d[:, None] * self.L
         else:
             p, G = None, self.L
         V = self.model._vcov
         rows = []
         for label, w, extra in pairs:
-            if scale == "difference":
-                est = float(w @ p)
+            if scale == "difference":                # probabilities: no dropped part can cancel
+                ok = bool(self.estimable[w != 0].all())
             else:
-                est = float(w @ self.eta)
-            g = w @ G
-            se = float(np.sqrt(max(g @ V @ g, 0.0)))
+                ok = bool(self.model.frame.estimable(w @ self.L_full)[0])
+            est = se = np.nan
+            if ok:
+                est = float(w @ p) if scale == "difference" else float(w @ eta)
+                g = w @ G
+                se = float(np.sqrt(max(g @ V @ g, 0.0)))
             rows.append({"contrast": label, **extra, "est": est, "se": se})
         df = pd.DataFrame(rows)
         zval = df["est"] / df["se"]
@@ -417,12 +438,12 @@ def emmeans(m: Any, specs: Any, by: Any = None, type: str = "response", level: f
     nd = pd.DataFrame({k: [factors[k][lab] for lab in full[k]] for k in names})
     for k, v in numeric.items():
         nd[k] = v
-    X = m.frame.fixed_matrix(nd)
+    X = m.frame.fixed_matrix_full(nd)
     keys_cols = variables + bys
     order = sorted(range(len(full)), key=lambda r: tuple(levels[c].index(full.iloc[r][c]) for c in reversed(keys_cols)))
     cells: dict[tuple, list[int]] = {}
     for r in order:
         cells.setdefault(tuple(full.iloc[r][c] for c in keys_cols), []).append(r)
     grid = pd.DataFrame(list(cells), columns=keys_cols)
-    L = np.vstack([X[rows].mean(axis=0) for rows in cells.values()])
-    return EMM(m, variables, bys, grid, L, type, level, bias_adj, sigma, population)
+    L_full = np.vstack([X[rows].mean(axis=0) for rows in cells.values()])
+    return EMM(m, variables, bys, grid, L_full, type, level, bias_adj, sigma, population)

@@ -41,6 +41,9 @@ from .formula import (
 
 __all__ = ["RandomTerm", "ResponseInfo", "ModelFrame", "build_model_frame"]
 
+#: emmeans' (estimability package's) tolerance: a linear function L is not estimable when
+#: the squared length of its projection on the null space of X exceeds this fraction of |L|^2
+ESTIMABLE_TOL = 1e-8
 # tolerance of R's qr() used by lme4 to find aliased fixed-effect columns
 RANK_TOL = 1e-7
 # weights (numbers of trials) at or above this are refused: R's start for binomial fits,
@@ -123,6 +126,7 @@ class _DesignSpec:
     codes: list[dict[str, int]]
     names: list[str]                   # all columns, before dropping aliased ones
     keep: np.ndarray | None = None     # indices of the kept columns (None = all)
+    null_basis: np.ndarray | None = None  # orthonormal basis of the null space of all columns (aliased only)
 
 
 @dataclass
@@ -204,10 +208,31 @@ class ModelFrame:
         response).  Factor levels must be levels seen in the fitted data; missing
         values give NaN rows.
         """
-        nd = _as_newdata(newdata)
-        d = self.spec.fixed
-        X = _rebuild_design(d, nd, "fixed effects")
-        return X if d.keep is None else X[:, d.keep]
+        return self.drop_aliased(self.fixed_matrix_full(newdata))
+
+    def fixed_matrix_full(self, newdata: pd.DataFrame) -> np.ndarray:
+        """X for ``newdata`` with every column of the formula, aliased ones included."""
+        return _rebuild_design(self.spec.fixed, _as_newdata(newdata), "fixed effects")
+
+    def drop_aliased(self, X_full: np.ndarray) -> np.ndarray:
+        """The columns of a full fixed-effects matrix (or of linear functions ``L``) that the fit kept."""
+        keep = self.spec.fixed.keep
+        return X_full if keep is None else X_full[:, keep]
+
+    def estimable(self, L_full: np.ndarray) -> np.ndarray:
+        """Per row of ``L_full`` (linear functions of all the formula's fixed-effect columns):
+        whether the data identify it (emmeans' estimability check).
+
+        A rank-deficient X identifies ``L beta`` only when ``L`` is orthogonal to the null space
+        of X: with an empty cell (no treated men, say) the cell's mean needs the dropped
+        interaction, and a value computed without it is an extrapolation, not an estimate.
+        """
+        L_full = np.atleast_2d(np.asarray(L_full, float))
+        N = self.spec.fixed.null_basis
+        if N is None:
+            return np.ones(L_full.shape[0], dtype=bool)
+        off = np.einsum("ij,ij->i", L_full @ N, L_full @ N)
+        return off <= ESTIMABLE_TOL * np.einsum("ij,ij->i", L_full, L_full)
 
     def random_matrices(self, newdata: pd.DataFrame, allow_new_levels: bool = False,
                         new_level_hint: str | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -304,6 +329,26 @@ def _check_usable(s: pd.Series, name: str, what: str, exc: type[Exception] = Dat
                   f"a number first, e.g. d[{name!r}].dt.total_seconds() / 86400 for days")
 
 
+def _refuse_numbers_and_text(s: pd.Series, name: str) -> None:
+    """A DataError for an object column that holds both numbers and strings (``3`` and ``"3"``,
+    say, from a spreadsheet cell formatted as text): as a factor it would turn a numeric
+    variable into one coefficient per value, as a number it would guess at the text."""
+    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) not in ("mixed-integer", "mixed"):
+        return
+    is_text = np.fromiter((isinstance(v, str) for v in s), dtype=bool, count=len(s))
+    is_number = np.fromiter((isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+                             and not pd.isna(v) for v in s), dtype=bool, count=len(s))
+    if not (is_text.any() and is_number.any()):
+        return
+    n_text, n_num = int(is_text.sum()), int(is_number.sum())
+    shown = ", ".join(repr(v) for v in pd.unique(s[is_text])[:3])
+    raise DataError(
+        f"column {name!r} used in the formula mixes numbers ({n_num} row(s)) and text ({n_text} row(s), "
+        f"e.g. {shown}). glmmlite will not guess which it is meant to be: for a numeric variable "
+        f"convert it with pd.to_numeric(d[{name!r}]) (errors='coerce' makes text that is not a number "
+        f"NaN); for a factor make every value text with d[{name!r}].astype(str)")
+
+
 def _stray_message(name: str, stray: tuple[list, int], what: str, factor_hint: bool = True) -> str:
     bad, nrows = stray
     shown = ", ".join(repr(v) for v in bad)
@@ -358,6 +403,8 @@ def _variable_values(data: pd.DataFrame, label: str, node: Node
             raise DataError(f"column {node.id!r} holds dates/times ({s.dtype}); convert it to "
                             "a number (e.g. days since the start) or to strings for a factor")
         _check_usable(s, node.id, "the formula")
+        if kind == "string":
+            _refuse_numbers_and_text(s, node.id)
         codes, info = factorize(s)
         if kind == "string":
             stray = stray_strings(codes, info.labels)
@@ -523,6 +570,18 @@ def _rebuild_group(g: _GroupSpec, nd: pd.DataFrame, label: str, allow_new_levels
 
 
 # ----------------------------------------------------------------------------- rank
+def _null_basis(X: np.ndarray, keep: np.ndarray, aliased: np.ndarray) -> np.ndarray:
+    """Orthonormal basis (p, k) of the null space of X, whose columns ``aliased`` are
+    combinations of the columns ``keep``: each aliased column a gives ``e_a - (coefficients of a
+    on the kept columns)``."""
+    N = np.zeros((X.shape[1], aliased.size))
+    if keep.size:
+        C = np.linalg.lstsq(X[:, keep], X[:, aliased], rcond=None)[0]
+        N[keep] = -C
+    N[aliased, np.arange(aliased.size)] = 1.0
+    return np.linalg.qr(N)[0]
+
+
 def _aliased_columns(X: np.ndarray, tol: float = RANK_TOL) -> list[int]:
     """Columns R's ``qr(X, tol)`` (LINPACK dqrdc2, limited pivoting) moves to the end.
 
@@ -872,6 +931,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
     if aliased:
         keep_cols = np.array([j for j in range(X.shape[1]) if j not in set(aliased)], dtype=np.int64)
         dropped = [names[j] for j in aliased]
+        fspec.null_basis = _null_basis(X, keep_cols, np.asarray(aliased, dtype=np.int64))
         X = np.ascontiguousarray(X[:, keep_cols])
         names = [names[j] for j in keep_cols]
         fspec.keep = keep_cols

@@ -13,6 +13,7 @@ import pytest
 
 import glmmlite as gl
 import tolerances as tol
+from conftest import load_csv
 from after_fit_fixtures import R, m, gm  # noqa: F401  (pytest fixtures)
 
 
@@ -196,3 +197,54 @@ def test_at_restricts_levels(m):
     s = m.emmeans("trt", at={"sex": ["male"]}).summary()
     full = m.emmeans("~trt*sex").summary()
     np.testing.assert_allclose(s["prob"], full[full["sex"] == "male"]["prob"], rtol=1e-12)
+
+
+# ------------------------------------------------------------------ an empty cell (QA, session 6)
+@pytest.fixture(scope="module")
+def empty_cell():
+    """The article's data without treated men, plus an additive factor z: y ~ trt * sex + z
+    drops trttreat:sexmale, so the treated men's cell cannot be estimated (emmeans: nonEst)."""
+    d = load_csv("article_data.csv")
+    d = d[~((d.trt == "treat") & (d.sex == "male"))].copy()
+    d["z"] = np.where(d["day"] % 2 == 0, "even", "odd")
+    with pytest.warns(gl.RankDeficiencyWarning, match="trttreat:sexmale"):
+        full = gl.glmer("y ~ trt * sex + z + (1|id)", data=d)
+    additive = gl.glmer("y ~ trt + sex + z + (1|id)", data=d)
+    return full, additive
+
+
+def test_emmeans_empty_cell_is_not_estimable(empty_cell):
+    full, additive = empty_cell
+    with pytest.warns(gl.RankDeficiencyWarning, match="treat male not estimable"):
+        s = full.emmeans("trt", by="sex").summary()
+    nonest = (s["trt"] == "treat") & (s["sex"] == "male")
+    assert s.loc[nonest, ["prob", "SE", "asymp.LCL", "asymp.UCL"]].isna().all(axis=None)
+    # the other cells are estimates: the dropped column is 0 there, so they are the additive model's
+    ref = additive.emmeans("trt", by="sex").summary()
+    np.testing.assert_allclose(s.loc[~nonest, ["prob", "SE"]], ref.loc[~nonest, ["prob", "SE"]], rtol=1e-6)
+    with pytest.warns(gl.RankDeficiencyWarning):
+        p = full.emmeans("trt", by="sex").pairs()
+    assert np.isnan(p.loc[p["sex"] == "male", "odds.ratio"]).all()
+    assert np.isfinite(p.loc[p["sex"] == "female", "odds.ratio"]).all()
+
+
+def test_emmeans_contrast_of_two_nonestimable_cells_can_be_estimable(empty_cell):
+    """z even vs odd among treated men: both cells need the dropped interaction, their difference
+    does not (it is z's coefficient)."""
+    full, _ = empty_cell
+    with pytest.warns(gl.RankDeficiencyWarning):
+        e = full.emmeans("z", by=["trt", "sex"], type="link")
+    assert np.isnan(e.summary()["emmean"]).sum() == 2
+    t = e.pairs()
+    row = t[(t["trt"] == "treat") & (t["sex"] == "male")]
+    assert row["estimate"].iloc[0] == pytest.approx(-full.fixef["zodd"], rel=1e-10)
+    assert np.isfinite(row["SE"].iloc[0])
+    # on the probability scale there is no such cancelling
+    with pytest.warns(gl.RankDeficiencyWarning):
+        diff = full.emmeans("z", by=["trt", "sex"]).pairs(scale="difference")
+    assert np.isnan(diff.query("trt == 'treat' and sex == 'male'")["estimate"]).all()
+
+
+def test_emmeans_full_rank_model_has_every_cell(m):
+    e = m.emmeans("trt", by="sex")
+    assert e.estimable.all() and np.isfinite(e.summary()["prob"]).all()

@@ -342,3 +342,28 @@ def test_newdata_numeric_column_with_text(seed):
 def test_newdata_not_a_dataframe(seed_mf):
     with pytest.raises(NewDataError, match="DataFrame"):
         seed_mf.fixed_matrix([1, 2, 3])
+
+
+# ----------------------------------------------------------------------------- QA, session 6
+def test_numbers_and_text_in_one_column_are_refused(seed):
+    """One cell formatted as text in a spreadsheet: '3' among the numbers of day.  As a factor
+    day would silently become 13 dummy columns in text order."""
+    d = seed.copy()
+    d["day"] = d["day"].astype(object)
+    d.loc[d.index[0], "day"] = "3"
+    msg = raises(DataError, "y ~ day + (1 | id)", d)
+    assert "'day'" in msg and "mixes numbers" in msg and "'3'" in msg and "pd.to_numeric" in msg
+    d = seed.copy()
+    d["trt"] = d["trt"].astype(object)
+    d.loc[d.index[0], "trt"] = 1                        # a stray number among the labels
+    msg = raises(DataError, SEED_F, d)
+    assert "'trt'" in msg and "1 row(s)" in msg and ".astype(str)" in msg
+
+
+def test_text_with_missing_values_is_still_a_factor(seed):
+    d = seed.copy()
+    d["trt"] = d["trt"].astype(object)
+    d.loc[d.index[0], "trt"] = None
+    with pytest.warns(MissingValuesWarning):
+        fr = build_model_frame(SEED_F, d)
+    assert "trttreat" in fr.fixef_names
