@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .family import Binomial
 
 
 @dataclass
@@ -29,7 +28,6 @@ class Aggregated:
     y, weights : proportion k/m and trials m of each distinct row
     offset, X : the distinct rows' offset and fixed-effects rows
     columns : the distinct rows of each extra column (group codes, term columns)
-    log_choose_const : sum over the ORIGINAL rows of log choose(m_i, k_i)
     inverse : (n,) index of each original row's distinct row
     """
 
@@ -38,7 +36,6 @@ class Aggregated:
     offset: np.ndarray
     X: np.ndarray
     columns: list[np.ndarray]
-    log_choose_const: float
     inverse: np.ndarray
 
 
@@ -76,10 +73,9 @@ def aggregate_rows(y, weights, offset, X, columns: list[np.ndarray], min_ratio: 
     keep = m_agg > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         y_agg = np.where(keep, k_agg / np.where(keep, m_agg, 1.0), 0.0)
-    const = float(np.sum(Binomial.log_choose(y, w)[w > 0]))
     return Aggregated(
         y=y_agg, weights=m_agg, offset=np.asarray(offset, float)[first], X=X[first],
-        columns=[np.asarray(c)[first] for c in columns], log_choose_const=const, inverse=inverse,
+        columns=[np.asarray(c)[first] for c in columns], inverse=inverse,
     )
 
 

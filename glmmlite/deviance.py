@@ -59,15 +59,16 @@ class DevianceFunction:
                 + ", ".join(f"({' + '.join(t.names)} | {t.group})" for t in terms)
                 + ". Use nAGQ = 1 (the Laplace approximation)."
             )
+        const = float(np.sum(frame.log_choose[frame.weights > 0]))   # R's binomial()$aic constant
         if self.scalar:
             t = terms[0]
             lap = ScalarLaplace(frame.y, frame.weights, frame.offset, frame.X, t.codes,
-                                t.nlevels, t.X[:, 0], family)
+                                t.nlevels, t.X[:, 0], family, const=const)
             self.laplace_backend = lap
             self.backend = ScalarAGQ(lap, self.nAGQ) if self.nAGQ > 1 else lap
         else:
             self.laplace_backend = self.backend = BlockedLaplace(
-                frame.y, frame.weights, frame.offset, frame.X, terms, family, dense=dense)
+                frame.y, frame.weights, frame.offset, frame.X, terms, family, dense=dense, const=const)
         # x -> (deviance, gradient, modes, gradient in single precision?) of recent points
         self._memo: dict[bytes, tuple] = {}
         self._last_u = None

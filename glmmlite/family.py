@@ -161,27 +161,27 @@ class Binomial:
         return 2.0 * wt * (special.xlogy(y, y / mu) + special.xlogy(1.0 - y, (1.0 - y) / (1.0 - mu)))
 
     @staticmethod
-    def log_choose(y: np.ndarray, wt: np.ndarray) -> np.ndarray:
-        """log of the binomial coefficient choose(m, k) with m = round(wt), k = round(m y)."""
+    def log_choose(y: np.ndarray, wt: np.ndarray, trials: np.ndarray | None = None) -> np.ndarray:
+        """Per row, the log binomial coefficient in R's ``binomial()$aic`` (the log-likelihood's
+        constant, which lme4 includes in its logLik, AIC and deviance).
+
+        R takes ``m = n`` (the trials of a ``cbind`` response) if some row has more than one
+        trial, else ``m = wt`` (the prior weights), and weighs ``log choose(m, round(m y))`` by
+        ``wt / m``.  So ``cbind(k, n - k)`` with ``weights = w`` counts ``w log choose(n, k)``,
+        not ``log choose(w n, w k)``; for every other response ``m = wt``.
+        """
+        wt = np.asarray(wt, float)
         m = np.round(wt)
-        if np.all(m == 1.0):                      # Bernoulli rows: choose(1, k) = 1
+        scale = None
+        if trials is not None and np.any(np.asarray(trials) > 1):
+            m = np.round(np.asarray(trials, float))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = np.where(m > 0, wt / np.where(m > 0, m, 1.0), 0.0)
+        if scale is None and np.all(m == 1.0):    # Bernoulli rows: choose(1, k) = 1
             return np.zeros_like(m)
         k = np.round(m * y)
-        return special.gammaln(m + 1.0) - special.gammaln(k + 1.0) - special.gammaln(m - k + 1.0)
-
-    @staticmethod
-    def aic_terms(y: np.ndarray, mu: np.ndarray, wt: np.ndarray, log_choose: np.ndarray | None = None) -> np.ndarray:
-        """Per-row ``-2 * log dbinom(round(m y), m, mu)`` with m = wt (R's ``binomial()$aic``).
-
-        Rows with weight 0 contribute 0.  ``log_choose`` may be passed in when it has
-        been computed once for the data.
-        """
-        m = np.round(wt)
-        k = np.round(m * y)
-        if log_choose is None:
-            log_choose = Binomial.log_choose(y, wt)
-        ll = log_choose + special.xlogy(k, mu) + special.xlog1py(m - k, -mu)
-        return np.where(wt > 0, -2.0 * ll, 0.0)
+        out = special.gammaln(m + 1.0) - special.gammaln(k + 1.0) - special.gammaln(m - k + 1.0)
+        return out if scale is None else out * scale
 
     def __repr__(self) -> str:  # R-like
         return f"binomial(link = {self.link!r})"

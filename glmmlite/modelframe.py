@@ -30,6 +30,7 @@ from .contrasts import (
     term_codes,
 )
 from .errors import user_stacklevel  # noqa: F401  (re-exported)
+from .family import Binomial
 from .errors import (
     ArgumentError, DataError, MissingValuesWarning, NewDataError,
     RankDeficiencyWarning, ResponseError,
@@ -106,12 +107,15 @@ class ResponseInfo:
     name : the response expression as written in the formula
     levels : the two factor levels for kind == "factor", else None
     columns : for "cbind", the two column labels R would give (e.g. ["incidence", ""])
+    trials : for "cbind", successes + failures per row used (the weights are these times
+        ``weights=``); R's binomial log-likelihood constant depends on them
     """
 
     kind: str
     name: str
     levels: list | None = None
     columns: list[str] | None = None
+    trials: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
 # ----------------------------------------------------------------------------- specs for new data
@@ -195,6 +199,12 @@ class ModelFrame:
     def parsed(self) -> Formula:
         """The parsed formula (:class:`glmmlite.formula.Formula`)."""
         return self.spec.formula
+
+    @property
+    def log_choose(self) -> np.ndarray:
+        """Per row, the log binomial coefficient of R's ``binomial()$aic`` (the constant of
+        the log-likelihood): see :meth:`glmmlite.family.Binomial.log_choose`."""
+        return Binomial.log_choose(self.y, self.weights, self.response.trials)
 
     @property
     def successes(self) -> np.ndarray:
@@ -403,13 +413,12 @@ def _variable_values(data: pd.DataFrame, label: str, node: Node
             raise DataError(f"column {node.id!r} holds dates/times ({s.dtype}); convert it to "
                             "a number (e.g. days since the start) or to strings for a factor")
         _check_usable(s, node.id, "the formula")
-        if kind == "string":
-            _refuse_numbers_and_text(s, node.id)
         codes, info = factorize(s)
         if kind == "string":
             stray = stray_strings(codes, info.labels)
             if stray is not None:
                 raise DataError(_stray_message(node.id, stray, "the formula"))
+            _refuse_numbers_and_text(s, node.id)
         return VarCoding(label, info), codes
     return VarCoding(label), _numeric_expr(data, node)
 
@@ -657,7 +666,7 @@ def _response(data: pd.DataFrame, formula: Formula, weights: np.ndarray | None
         trials = s + f
         y = np.divide(s, trials, out=np.zeros(n), where=trials > 0)
         cols = [(arg.id if isinstance(arg, Name) else "") for arg in node.args]
-        return y, w_user * trials, ResponseInfo("cbind", label, None, cols)
+        return y, w_user * trials, ResponseInfo("cbind", label, None, cols, trials=trials)
 
     is_column = isinstance(node, Name) or (isinstance(node, Call) and node.func in FACTOR_FUNCTIONS)
     if is_column:
@@ -909,6 +918,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
     # ---- response and weights
     y, w, resp = _response(frame, parsed, w_arr)
     _check_not_constant(y, w, resp)
+    y = np.where(w == 0, 0.0, y)     # as R's binomial()$initialize: a row of weight 0 has y = 0
 
     # ---- offset
     off = np.zeros(n) if o_arr is None else o_arr.astype(float).copy()

@@ -57,9 +57,11 @@ class BlockedLaplace:
     terms : the random-effects terms, in lme4's order
     family : Binomial
     dense : use the dense reference factor (small models only; for tests)
+    const : the log-likelihood's constant (default: from y and weights; see ``Binomial.log_choose``)
     """
 
-    def __init__(self, y, weights, offset, X, terms: list[RandomTerm], family: Binomial, dense: bool = False):
+    def __init__(self, y, weights, offset, X, terms: list[RandomTerm], family: Binomial, dense: bool = False,
+                 const: float | None = None):
         self.y = np.asarray(y, float)
         self.w = np.asarray(weights, float)
         self.offset = np.asarray(offset, float)
@@ -67,7 +69,7 @@ class BlockedLaplace:
         self.terms = terms
         self.layout = ThetaLayout.from_terms(terms)
         self.family = family
-        self.loglik = BinomialLoglik(self.y, self.w, family)
+        self.loglik = BinomialLoglik(self.y, self.w, family, const)
         self.dense = bool(dense)
         self.pattern = None if dense else CrossPattern(terms)
         self.q = sum(t.nlevels * t.k for t in terms)

@@ -44,13 +44,16 @@ class ScalarLaplace:
     family : Binomial
     aggregate : bool
         Sum rows that share a linear predictor into binomial counts first.
+    const : float, optional
+        The log-likelihood's constant (default: from y and weights; see ``Binomial.log_choose``).
     """
 
     has_gradient = True
 
     def __init__(self, y, weights, offset, X, codes, nlevels, zcol, family: Binomial,
-                 aggregate: bool = True):
-        const = None
+                 aggregate: bool = True, const: float | None = None):
+        if const is None:            # the original rows' constant: aggregated counts have another
+            const = BinomialLoglik(y, weights, family).const
         # saturated log-likelihood of the original rows (for AGQ's unit deviances)
         self.saturated = BinomialLoglik(y, weights, family).saturated()
         if aggregate:
@@ -58,7 +61,6 @@ class ScalarLaplace:
             if agg is not None:
                 y, weights, offset, X = agg.y, agg.weights, agg.offset, agg.X
                 codes, zcol = agg.columns
-                const = agg.log_choose_const
         self.y = np.asarray(y, float)
         self.w = np.asarray(weights, float)
         self.offset = np.asarray(offset, float)
