@@ -118,17 +118,24 @@ def theta_names(terms: list[RandomTerm]) -> list[str]:
 
 
 # ------------------------------------------------------ sd / correlation scale
+def _sdcor_positions(k: int) -> list[tuple[int, int]]:
+    """lme4's order of a k x k term's parameters on the sd/cor scale: the lower triangle by
+    columns, an SD on the diagonal and a correlation below it (``sd_1, cor_21, cor_31, sd_2,
+    cor_32, sd_3``), the order of theta and of lme4's ``confint`` and ``profile``."""
+    return [(int(r), int(c)) for r, c in zip(*lower_indices(k))]
+
+
 def theta_to_sdcor(theta: np.ndarray, layout: ThetaLayout) -> np.ndarray:
-    """Map theta to lme4's profile scale: per term, the k SDs then the correlations
-    (lower triangle, column-wise), as ``sd_x|g`` / ``cor_x.y|g``."""
+    """Map theta to lme4's profile scale: per term, SDs and correlations in the order of
+    :func:`_sdcor_positions` (named ``sd_x|g`` / ``cor_x.y|g`` by :func:`sdcor_names`)."""
     out = []
     for T in layout.factors(np.asarray(theta, float)):
         S = T @ T.T
         sd = np.sqrt(np.diag(S))
-        out.extend(sd)
-        k = len(sd)
-        for c in range(k):
-            for r in range(c + 1, k):
+        for r, c in _sdcor_positions(len(sd)):
+            if r == c:
+                out.append(sd[c])
+            else:
                 den = sd[r] * sd[c]
                 out.append(S[r, c] / den if den > 0 else 0.0)
     return np.array(out)
@@ -139,13 +146,14 @@ def sdcor_to_theta(sdcor: np.ndarray, layout: ThetaLayout) -> np.ndarray:
     theta = np.zeros(layout.size)
     pos = 0
     for t, k in enumerate(layout.ks):
-        sd = np.asarray(sdcor[pos:pos + k], float)
-        pos += k
+        sd = np.zeros(k)
         R = np.eye(k)
-        for c in range(k):
-            for r in range(c + 1, k):
+        for r, c in _sdcor_positions(k):
+            if r == c:
+                sd[c] = sdcor[pos]
+            else:
                 R[r, c] = R[c, r] = sdcor[pos]
-                pos += 1
+            pos += 1
         S = R * np.outer(sd, sd)
         T = _chol_psd(S)
         rows, cols = lower_indices(k)
@@ -168,14 +176,14 @@ def _chol_psd(S: np.ndarray) -> np.ndarray:
 
 
 def sdcor_names(terms: list[RandomTerm]) -> list[str]:
-    """lme4's ``oldNames = FALSE`` names: ``sd_(Intercept)|id``, ``cor_x.(Intercept)|g``."""
+    """lme4's ``oldNames = FALSE`` names, in lme4's order: ``sd_(Intercept)|g``,
+    ``cor_x.(Intercept)|g``, ``sd_x|g``."""
     names = []
     for term in terms:
-        for nm in term.names:
-            names.append(f"sd_{nm}|{term.group}")
-        k = term.k
-        for c in range(k):
-            for r in range(c + 1, k):
+        for r, c in _sdcor_positions(term.k):
+            if r == c:
+                names.append(f"sd_{term.names[c]}|{term.group}")
+            else:
                 names.append(f"cor_{term.names[r]}.{term.names[c]}|{term.group}")
     return names
 
@@ -184,8 +192,9 @@ def sdcor_bounds(layout: ThetaLayout) -> tuple[np.ndarray, np.ndarray]:
     """Bounds on the sd/cor scale: SDs in [0, inf), correlations in [-1, 1]."""
     lo, hi = [], []
     for k in layout.ks:
-        lo += [0.0] * k + [-1.0] * (k * (k - 1) // 2)
-        hi += [np.inf] * k + [1.0] * (k * (k - 1) // 2)
+        for r, c in _sdcor_positions(k):
+            lo.append(0.0 if r == c else -1.0)
+            hi.append(np.inf if r == c else 1.0)
     return np.array(lo), np.array(hi)
 
 

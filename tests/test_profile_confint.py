@@ -474,3 +474,29 @@ def test_bootmer_accepts_r_fun(cbpp_m):
     assert list(b.t.columns) == ["(Intercept)"]
     with pytest.raises(ArgumentError, match="not both"):
         gl.bootMer(cbpp_m, stat, FUN=stat, nsim=3)
+
+
+# ----------------------------------------------------------------------------- QA, session 6
+def test_sdcor_order_is_lme4s_for_a_correlated_term():
+    """lme4's confint / profile rows for (1 + x + z | g): the lower triangle by columns, SDs on
+    the diagonal (sd_1, cor_21, cor_31, sd_2, cor_32, sd_3), as R prints them; the values keep
+    their names and theta -> sd/cor -> theta is the identity."""
+    from glmmlite.remat import ThetaLayout, sdcor_bounds, sdcor_names, sdcor_to_theta, theta_to_sdcor
+    rng = np.random.default_rng(6)
+    d = pd.DataFrame({"g": np.repeat(np.arange(40), 10), "x": rng.normal(size=400), "z": rng.normal(size=400)})
+    d["y"] = rng.binomial(1, 0.5, 400)
+    fr = gl.build_model_frame("y ~ x + (1 + x + z | g)", d)
+    names = sdcor_names(fr.random)
+    assert names == ["sd_(Intercept)|g", "cor_x.(Intercept)|g", "cor_z.(Intercept)|g",
+                     "sd_x|g", "cor_z.x|g", "sd_z|g"]
+    layout = ThetaLayout.from_terms(fr.random)
+    T = np.array([[1.0, 0, 0], [0.5, 2.0, 0], [-0.3, 0.4, 0.7]])
+    theta = np.array([T[r, c] for c in range(3) for r in range(c, 3)])
+    z = theta_to_sdcor(theta, layout)
+    S = T @ T.T
+    sd = np.sqrt(np.diag(S))
+    assert z[0] == pytest.approx(sd[0]) and z[3] == pytest.approx(sd[1]) and z[5] == pytest.approx(sd[2])
+    assert z[1] == pytest.approx(S[1, 0] / (sd[1] * sd[0])) and z[4] == pytest.approx(S[2, 1] / (sd[2] * sd[1]))
+    np.testing.assert_allclose(sdcor_to_theta(z, layout), theta, rtol=1e-12)
+    lo, hi = sdcor_bounds(layout)
+    assert list(lo) == [0, -1, -1, 0, -1, 0] and list(hi[[1, 2, 4]]) == [1, 1, 1]
