@@ -31,6 +31,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .collate import r_sort, r_sort_key
+
 __all__ = [
     "r_sort_key", "r_sort", "r_number_label", "r_label", "FactorInfo", "factorize",
     "recode", "stray_strings", "contr_poly", "VarCoding", "term_codes", "design_columns",
@@ -38,16 +40,6 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- labels / order
-def r_sort_key(s: str) -> tuple:
-    """Sort key approximating R's ``sort()`` of strings in an en_US.UTF-8 locale."""
-    return (s.casefold(), tuple(0 if ch.islower() else 1 for ch in s), s)
-
-
-def r_sort(labels: Sequence[str]) -> list[str]:
-    """Strings sorted as R's ``sort()`` (see :func:`r_sort_key`)."""
-    return sorted(labels, key=r_sort_key)
-
-
 def r_number_label(x: float) -> str:
     """A double as R's ``as.character`` writes it (15 significant digits, R's fixed/sci choice)."""
     x = float(x)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import load_csv, load_json
+from conftest import REF, load_csv, load_json
 from glmmlite.contrasts import contr_poly, r_number_label, r_sort
 from glmmlite.errors import MissingValuesWarning, RankDeficiencyWarning
 from glmmlite.modelframe import ModelFrame, RandomTerm, build_model_frame
@@ -406,3 +406,18 @@ def test_large_frame_builds():
     treat = (d["trt"] == "treat").to_numpy()
     male = (d["sex"] == "male").to_numpy()
     np.testing.assert_array_equal(mf.X[:, 3], (treat & male).astype(float))
+
+
+def test_r_sort_matches_r_collation():
+    """R's sort() on Unicode text (tests/lme4/r/collation.R, ICU root collation): accents and
+    case second and third, punctuation not ignored, ß as ss."""
+    ref = load_json("collation_sorted.json")
+    words = (REF / "collation_input.txt").read_text(encoding="utf-8").splitlines()
+    assert r_sort(words) == ref["sorted"] == ref["levels"]
+
+
+def test_accented_levels_give_rs_reference_level():
+    d = pd.DataFrame({"lvl": ["moyen", "faible", "élevé"] * 20, "g": np.repeat(np.arange(10), 6),
+                      "y": np.tile([0, 1, 1, 0, 1, 0], 10)})
+    fr = build_model_frame("y ~ lvl + (1|g)", d)
+    assert fr.fixef_names == ["(Intercept)", "lvlfaible", "lvlmoyen"]       # R: élevé < faible < moyen
