@@ -336,6 +336,7 @@ PAGE = {
     },
     "ch09": {
         "data": ("[]", None),
+        "simulate-m2": (ROWS.format(df="sim2.iloc[:5, :6]"), None),
         "summary-m2": ("str(m2.summary())", "fit"),
         "anova": ("str(tab)", "fit"),
         "chisq": ("[chisq, stats.chi2.sf(chisq, 1)]", "fit"),

@@ -135,8 +135,9 @@ DHARMA_ALPHA = 0.05
 R_PRINTED_HALF_UNIT = 0.5 + 1e-9
 # A number from a fit is compared as printed summaries are (PRINTED_LAST_DIGITS / PRINTED_REL):
 # glmmlite reaches the optimum, lme4's Nelder-Mead stops a little short of it.
-# The R outputs of book/r/ were made on an Intel CPU, tests/lme4/article_summaries.txt on an AMD
-# one (same R 4.2.2, lme4 1.1-31, reference BLAS): lme4's optimizer then stops at slightly
+# tests/lme4/article_summaries.txt was made on an AMD CPU, the R outputs of book/r/ on an Intel
+# one and later on an AMD one (see book/r/out/VERSION.txt; same R 4.2.2, lme4 1.1-31,
+# reference BLAS). On different CPUs lme4's optimizer can stop at slightly
 # different points (theta 0.06357488 vs 0.06357518), so where a fitted number sits near a
 # rounding boundary the two R runs print it one unit apart in the last digit (0.06357 vs
 # 0.06358).  Numbers that need no fit agree exactly.

@@ -21,4 +21,9 @@ library(lattice)
 xyplot(profile(m, which = "theta_"))
 
 ## ---- caterpillar
-dotplot(ranef(m, condVar = TRUE))[["id"]]
+# confint() and profile() leave m's conditional modes at 0 (lme4 1.1-31):
+# fit m again
+m <- glmer(y ~ trt * sex + (1 | id), data = d, family = binomial)
+# 250 students: no y labels (they would overprint)
+dotplot(ranef(m, condVar = TRUE),
+        scales = list(y = list(draw = FALSE)))[["id"]]
