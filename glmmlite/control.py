@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
+from .argcheck import check_bool, strict_keywords
 from .errors import ArgumentError
 
 __all__ = ["GlmerControl", "OptInfo", "REASONS"]
@@ -101,8 +102,7 @@ class GlmerControl:
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
             if f.name == "check_conv":
-                if not isinstance(v, bool):
-                    raise ArgumentError(f"GlmerControl(check_conv=...) must be True or False, not {v!r}")
+                check_bool(v, "GlmerControl(check_conv=...)", "run the convergence checks")
             elif f.name == "blas_threads":
                 if v is not None and (isinstance(v, bool) or not isinstance(v, Integral) or v < 1):
                     raise ArgumentError(f"GlmerControl(blas_threads=...) must be None or a whole number >= 1, "
@@ -130,6 +130,10 @@ class GlmerControl:
     def replace(self, **changes) -> "GlmerControl":
         """A copy with some settings changed."""
         return dataclasses.replace(self, **changes)
+
+
+# an unknown setting, GlmerControl(bogus=1) or .replace(bogus=1), is an ArgumentError naming the settings
+GlmerControl.__init__ = strict_keywords(GlmerControl.__init__)  # type: ignore[method-assign]
 
 
 def as_control(control) -> GlmerControl:

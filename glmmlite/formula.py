@@ -872,7 +872,15 @@ def _split_bars(text: str, node: Node) -> tuple[Node | None, list[BinOp]]:
 
 
 def _split_one(text: str, node: Node) -> tuple[Node | None, list[BinOp]]:
-    """One operand of the top-level chain: a bar term, or a fixed part without bars."""
+    """One operand of the top-level chain: a bar term, or a fixed part without bars.
+
+    A unary plus is R's identity, as in ``y ~ trt + + (1 | id)`` (a doubled '+') or
+    ``y ~ + (1 | id)``: R's ``terms()`` and lme4's ``findbars`` ignore it, and so does this.
+    """
+    while isinstance(node, UnaryOp) and node.op == "+":
+        node = node.operand
+    if isinstance(node, UnaryOp) and _has_bar(node.operand):
+        raise _error(text, node.pos, "a random-effect term cannot be subtracted")
     inner = _unparen(node)
     if isinstance(node, Paren) and isinstance(inner, BinOp) and inner.op in ("|", "||"):
         return None, [inner]

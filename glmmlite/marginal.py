@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .argcheck import takes_fit
 from .errors import ArgumentError
 
 __all__ = ["population_average", "typical_probability", "probabilities", "gauss_hermite", "re_sd_of_rows"]
@@ -69,6 +70,7 @@ def _logit_interval(p: np.ndarray, se: np.ndarray, level: float) -> tuple[np.nda
     return special.expit(lp - z * sl), special.expit(lp + z * sl)
 
 
+@takes_fit
 def population_average(m: Any, newdata: pd.DataFrame | None = None, level: float = 0.95,
                        n_quad: int = 32) -> pd.DataFrame:
     """Population-averaged (marginal) probabilities, integrating over all random effects.
@@ -103,12 +105,14 @@ def population_average(m: Any, newdata: pd.DataFrame | None = None, level: float
     return pd.DataFrame({"fit": p, "se_fit": se, "lower": lo, "upper": hi}, index=index)
 
 
+@takes_fit
 def typical_probability(m: Any, newdata: pd.DataFrame | None = None, level: float = 0.95) -> pd.DataFrame:
     """The probability of a typical cluster (random effects 0): ``linkinv(x' beta)`` with its interval."""
     from .prediction_se import predict_se
     return predict_se(m, newdata, type="response", re_form="~0", level=level)
 
 
+@takes_fit
 def probabilities(m: Any, newdata: pd.DataFrame | None = None, level: float = 0.95, n_quad: int = 32) -> pd.DataFrame:
     """Both kinds side by side: ``typical``, ``typical_lower``, ``typical_upper``,
     ``population``, ``population_lower``, ``population_upper`` (and ``re_sd``, the SD

@@ -386,6 +386,27 @@ def check_convergence(converged: bool, grad: np.ndarray, H: np.ndarray, singular
     return msgs
 
 
+#: a fixed effect whose column moves the logit by more than this over the data (probabilities
+#: from below 3e-7 to above 1 - 3e-7) is reported as a possible separation
+SEPARATION_SPAN = 15.0
+
+
+def effect_spans(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """How far each fixed effect moves the linear predictor over the data: ``|beta_j|`` times
+    the range of column j of X (for a constant column such as the intercept, times its value).
+
+    Unlike ``|beta_j|`` alone this does not depend on the predictor's units: a dose in grams or
+    in kilograms, or a predictor multiplied by 1e-8, gives the same span.
+    """
+    X = np.asarray(X, float)
+    if X.shape[0] == 0:
+        return np.zeros(len(beta))
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    scale = np.where(hi > lo, hi - lo, np.abs(hi))
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.abs(np.asarray(beta, float)) * scale
+
+
 def _fit_warnings(model: GlmerModel, theta: np.ndarray, beta: np.ndarray, singular: bool,
                   messages: list[str], flat: list[int]) -> list[tuple[type[GlmmliteWarning], str]]:
     """The warnings of a fit, as (category, text), in the order they are issued."""
@@ -408,11 +429,13 @@ def _fit_warnings(model: GlmerModel, theta: np.ndarray, beta: np.ndarray, singul
                     "moves, so its estimate is only the optimizer's start. Typical causes: a random slope "
                     "on a column that is constant (e.g. all 0) within groups, or weights that are all (nearly) "
                     "0. Remove that part of the random-effects term."))
-    if model.family.link == "logit" and np.any(np.abs(beta) > 15):
-        big = [n for n, b in zip(model.frame.fixef_names, beta) if abs(b) > 15]
-        out.append((SeparationWarning,
-                    f"huge coefficient(s) {', '.join(big)} (|estimate| > 15 on the logit scale): the outcome may be "
-                    "completely or quasi-completely separated by these predictors (e.g. all 1s in one group), so "
-                    "their estimates and standard errors are not trustworthy. Check a table of the response by "
-                    "these predictors."))
+    if model.family.link == "logit":
+        big = [n for n, e in zip(model.frame.fixef_names, effect_spans(model.frame.X, beta)) if e > SEPARATION_SPAN]
+        if big:
+            out.append((SeparationWarning,
+                        f"huge coefficient(s) {', '.join(big)} (|estimate| times the predictor's range in the data "
+                        f"> {SEPARATION_SPAN:g} on the logit scale): the outcome may be completely or "
+                        "quasi-completely separated by these predictors (e.g. all 1s in one group), so their "
+                        "estimates and standard errors are not trustworthy. Check a table of the response by "
+                        "these predictors."))
     return out

@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,13 +32,14 @@ from .contrasts import (
 from .errors import user_stacklevel  # noqa: F401  (re-exported)
 from .family import Binomial
 from .errors import (
-    ArgumentError, DataError, MissingValuesWarning, NewDataError,
+    ArgumentError, DataError, GlmmliteWarning, MissingValuesWarning, NewDataError,
     RankDeficiencyWarning, ResponseError,
 )
 from .formula import (
     FACTOR_FUNCTIONS, Call, Formula, Name, Node, Paren, RandomSpec, TermSet, deparse,
     evaluate_numeric, names_in, parse_formula,
 )
+from .newdata import as_frame
 
 __all__ = ["RandomTerm", "ResponseInfo", "ModelFrame", "build_model_frame"]
 
@@ -308,6 +309,7 @@ def _numeric_column(data: pd.DataFrame, name: str, what: str,
                     exc: type[Exception] = DataError) -> np.ndarray:
     s = _col(data, name)
     kind = column_kind(s)
+    _check_usable(s, name, what, exc)
     if kind == "bool":
         return s.to_numpy(dtype=float, na_value=np.nan) if s.dtype != object else \
             np.array([np.nan if pd.isna(v) else float(v) for v in s], dtype=float)
@@ -327,7 +329,13 @@ def _codes_labels(s: pd.Series) -> tuple[np.ndarray, list[str]]:
 
 
 def _check_usable(s: pd.Series, name: str, what: str, exc: type[Exception] = DataError) -> None:
-    """Errors for columns no formula can use as they are: lists/dicts, time differences."""
+    """Errors for columns no formula can use as they are: lists/dicts, time differences,
+    complex numbers (numpy would drop the imaginary part with only a ComplexWarning)."""
+    if pd.api.types.is_complex_dtype(s.dtype) or (
+            s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) == "complex"):
+        raise exc(f"column {name!r} used in {what} holds complex numbers ({s.dtype}); a model column "
+                  f"needs real numbers: use its real part (d[{name!r}].to_numpy().real) or its modulus "
+                  f"(abs) explicitly if that is what is meant")
     kind = column_kind(s)
     if kind == "other":
         from .contrasts import _unhashable_values
@@ -337,6 +345,11 @@ def _check_usable(s: pd.Series, name: str, what: str, exc: type[Exception] = Dat
     if kind == "timedelta":
         raise exc(f"column {name!r} used in {what} holds time differences ({s.dtype}); convert it to "
                   f"a number first, e.g. d[{name!r}].dt.total_seconds() / 86400 for days")
+
+
+def _dates_message(s: pd.Series, name: str, what: str) -> str:
+    return (f"column {name!r} used in {what} holds dates/times ({s.dtype}); convert it to a number "
+            "(e.g. days since the start) or to strings for a factor")
 
 
 def _refuse_numbers_and_text(s: pd.Series, name: str) -> None:
@@ -367,6 +380,38 @@ def _stray_message(name: str, stray: tuple[list, int], what: str, factor_hint: b
     return (f"column {name!r} used in {what} holds numbers and {nrows} row(s) of text that is not a "
             f"number: {shown}. glmmlite will not guess: if these mark missing values, make them NaN "
             f"(e.g. d[{name!r}] = pd.to_numeric(d[{name!r}], errors='coerce')){hint}")
+
+
+def _nonfinite_response(label: str, y: np.ndarray, node: Node, from_expression: bool) -> str:
+    """The message for a response with Inf (NaN rows were dropped as missing before)."""
+    bad = ~np.isfinite(y)
+    shown = ", ".join(sorted({r_label(v) for v in y[bad]}))
+    where = f"{int(bad.sum())} row(s), e.g. row {int(np.flatnonzero(bad)[0])} of the rows used"
+    if not from_expression:
+        return (f"the response {label!r} has infinite values ({shown}) in {where}; a binomial response "
+                "is 0/1, two levels, or proportions with weights=: fix or drop those rows")
+    divides = "/" in deparse(node)
+    hint = ("a division by zero trials gives NaN or Inf: drop the rows with zero trials, or use "
+            "cbind(successes, failures)" if divides else
+            "e.g. log(0) = -Inf: the response must be 0/1, two levels, cbind(successes, failures) or "
+            "proportions with weights=, not a transformation of one")
+    return f"the response {label!r} evaluates to {shown} in {where} ({hint})"
+
+
+def _warn_repeated_terms(terms: list[RandomTerm]) -> None:
+    """Warn when two random-effect terms on one grouping factor share a column, as in
+    ``(1 | id) + (1 | id)`` or ``(1 + x | id) + (1 | id)``: lme4 fits them (so does glmmlite), but
+    only the sum of their variances is identified, so the split between them is arbitrary."""
+    for i, a in enumerate(terms):
+        for b in terms[i + 1:]:
+            shared = [c for c in a.names if c in b.names]
+            if a.group == b.group and shared:
+                ta, tb = (t.spec.random.text if t.spec is not None else t.group for t in (a, b))
+                warnings.warn(GlmmliteWarning(
+                    f"random-effect terms ({ta}) and ({tb}) both give {', '.join(shared)} a random effect "
+                    f"for grouping factor {a.group!r}: only the sum of their variances is identified, so "
+                    "how the fit splits it between the two terms is arbitrary (lme4 fits this too). "
+                    "Keep one of them."), stacklevel=user_stacklevel())
 
 
 def _describe_values(s: pd.Series, k: int = 5) -> str:
@@ -407,14 +452,14 @@ def _variable_values(data: pd.DataFrame, label: str, node: Node
     if isinstance(node, Name):
         s = _col(data, node.id)
         kind = column_kind(s)
+        _check_usable(s, node.id, "the formula")
         if kind == "numeric":
             return VarCoding(label), s.to_numpy(dtype=float, na_value=np.nan)
         if kind == "datetime":
-            raise DataError(f"column {node.id!r} holds dates/times ({s.dtype}); convert it to "
-                            "a number (e.g. days since the start) or to strings for a factor")
-        _check_usable(s, node.id, "the formula")
+            raise DataError(_dates_message(s, node.id, "the formula"))
         codes, info = factorize(s)
         if kind == "string":
+            # missing-value markers among numbers ("." or "n/a") first: that message says what they are
             stray = stray_strings(codes, info.labels)
             if stray is not None:
                 raise DataError(_stray_message(node.id, stray, "the formula"))
@@ -490,15 +535,7 @@ def _rebuild_design(d: _DesignSpec, nd: pd.DataFrame, where: str) -> np.ndarray:
 
 
 def _as_newdata(newdata) -> pd.DataFrame:
-    if isinstance(newdata, pd.DataFrame):
-        return newdata
-    if isinstance(newdata, Mapping):
-        try:
-            return pd.DataFrame(dict(newdata))
-        except ValueError as e:
-            raise NewDataError(f"cannot make a data frame of newdata: {e}") from None
-    raise NewDataError(f"newdata must be a pandas DataFrame or a dict of columns, "
-                       f"got {type(newdata).__name__}")
+    return as_frame(newdata, "newdata", NewDataError)
 
 
 # ----------------------------------------------------------------------------- grouping factors
@@ -673,8 +710,10 @@ def _response(data: pd.DataFrame, formula: Formula, weights: np.ndarray | None
         src = node.id if isinstance(node, Name) else _factor_source(node)
         s = _col(data, src)
         kind = column_kind(s)
-        if kind in ("other", "timedelta"):
-            _check_usable(s, src, "the response", ResponseError)
+        _check_usable(s, src, "the response", ResponseError)
+        if kind == "datetime" and isinstance(node, Name):   # factor(date) is asked for; a bare date is not
+            raise ResponseError(_dates_message(s, src, "the response") + "; a binomial response is 0/1, "
+                                "two levels, cbind(successes, failures) or proportions with weights=")
         if kind == "bool":
             y = _numeric_column(data, src, "the response")
             return y, w_user.copy(), ResponseInfo("binary", label)
@@ -695,8 +734,7 @@ def _response(data: pd.DataFrame, formula: Formula, weights: np.ndarray | None
         from_expression = True
 
     if not np.all(np.isfinite(y)):
-        raise ResponseError(f"the response {label!r} has non-finite values "
-                            "(e.g. a division by zero trials)")
+        raise ResponseError(_nonfinite_response(label, y, node, from_expression))
     binary = bool(np.all((y == 0) | (y == 1)))
     if weights is None:
         if binary:
@@ -749,15 +787,7 @@ def _check_not_constant(y: np.ndarray, w: np.ndarray, resp: ResponseInfo) -> Non
 
 # ----------------------------------------------------------------------------- arguments
 def _as_data(data) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        return data
-    if isinstance(data, Mapping):
-        try:
-            return pd.DataFrame(dict(data))
-        except ValueError as e:
-            raise DataError(f"cannot make a data frame of the dict given as data: {e}") from None
-    raise DataError(f"data must be a pandas DataFrame (or a dict of equal-length columns), "
-                    f"got {type(data).__name__}")
+    return as_frame(data, "data", DataError)
 
 
 def _vector_argument(value, name: str, data: pd.DataFrame, n: int) -> tuple[np.ndarray, str | None]:
@@ -962,14 +992,18 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
                 f"grouping factor {label!r} has only {len(levels)} level"
                 f"{' (' + repr(levels[0]) + ')' if levels else ''} in the rows used; lme4: "
                 "grouping factors must have > 1 sampled level")
-        if len(levels) > n or (bernoulli and len(levels) >= n):
+        if bernoulli and len(levels) >= n:
             raise DataError(
-                f"grouping factor {label!r} has {len(levels)} levels for {n} observations: "
-                "number of levels of each grouping factor must be < number of observations "
-                "(one level per 0/1 observation cannot be estimated)")
+                f"grouping factor {label!r} has {len(levels)} levels for {n} observations, one per "
+                "observation: with a 0/1 response a random effect per observation is not identifiable "
+                "(a single 0/1 outcome shows no extra-binomial variation, so the data carry no information "
+                "on its variance; lme4's glmer fits it anyway and returns an arbitrary variance, often a "
+                "boundary fit). Remove the term; an observation-level random effect is meaningful for "
+                "counts, cbind(successes, failures) or proportions with weights= (trials > 1)")
         Xr, dspec = _build_design(frame, rs.lhs, f"random term ({rs.text})", n)
         terms.append(RandomTerm(group=label, names=list(dspec.names), levels=levels, codes=codes,
                                 X=Xr, spec=_TermSpec(rs, dspec, gspec)))
+    _warn_repeated_terms(terms)
     nl = [t.nlevels for t in terms]
     if any(b > a for a, b in zip(nl, nl[1:])):
         # lme4: ord <- rev(order(nl)); order() is stable, so ties end up reversed

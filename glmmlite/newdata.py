@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .argcheck import type_name
 from .errors import ArgumentError, GlmmliteWarning, NewDataError, user_stacklevel
 
-__all__ = ["as_frame", "parse_re_form", "re_form_terms", "offset_for", "rng", "check_nsim"]
+__all__ = ["as_frame", "re_form_terms", "offset_for", "rng", "check_nsim"]
 
 
 def rng(seed) -> np.random.Generator:
@@ -29,33 +30,43 @@ def check_nsim(nsim) -> int:
     return int(nsim)
 
 
-def as_frame(newdata) -> pd.DataFrame:
-    """``newdata`` as a DataFrame: a DataFrame as is, a dict of columns (as ``glmer``'s ``data``)."""
-    if isinstance(newdata, pd.DataFrame):
-        return newdata
-    if isinstance(newdata, Mapping):
+def _frame_hint(obj: Any) -> str:
+    """How to turn another library's table into a pandas DataFrame (told by its type's module
+    and name, without importing that library)."""
+    t = type(obj)
+    top = t.__module__.split(".")[0]
+    if top == "polars":
+        collect = ".collect()" if t.__name__ == "LazyFrame" else ""
+        return (f"; convert it with df{collect}.to_pandas() (needs pyarrow) or "
+                f"pd.DataFrame(df{collect}.to_dict(as_series=False))")
+    if callable(getattr(t, "to_pandas", None)):
+        return "; convert it with its .to_pandas()"
+    return ""
+
+
+def as_frame(obj: Any, what: str = "newdata", exc: type[Exception] = NewDataError) -> pd.DataFrame:
+    """``obj`` as a DataFrame: a DataFrame as is, a dict of columns made into one; anything else
+    (a polars DataFrame, a list, a file name) is an ``exc`` naming its type in full, with how to
+    convert it when glmmlite knows (polars, or any object with ``.to_pandas()``).
+
+    Parameters
+    ----------
+    obj : Any
+        What the user gave as ``what`` (glmer's ``data``, ``newdata``).
+    what : str
+        The argument's name, for the message.
+    exc : exception class
+        DataError for ``data``, NewDataError for ``newdata``.
+    """
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    if isinstance(obj, Mapping):
         try:
-            return pd.DataFrame(dict(newdata))
+            return pd.DataFrame(dict(obj))
         except (ValueError, TypeError) as e:
-            raise NewDataError(f"cannot make a data frame of the dict given as newdata: {e}") from None
-    raise NewDataError(f"newdata must be a pandas DataFrame or a dict of columns, not "
-                       f"{type(newdata).__name__}")
-
-
-def parse_re_form(re_form) -> bool:
-    """True to include the random effects (R's re.form = NULL), False for re.form = NA / ~0."""
-    if re_form is None:
-        return True
-    if isinstance(re_form, float) and np.isnan(re_form):
-        return False
-    if isinstance(re_form, str):
-        s = re_form.replace(" ", "")
-        if s in ("~0", "NA", "~1-1", "0"):
-            return False
-    raise ArgumentError(
-        f"re_form must be None (include all random effects, R's re.form = NULL) or '~0' "
-        f"(population level, R's re.form = NA); got {re_form!r}"
-    )
+            raise exc(f"cannot make a data frame of the dict given as {what}: {e}") from None
+    raise exc(f"{what} must be a pandas DataFrame or a dict of equal-length columns, not "
+              f"{type_name(obj)}{_frame_hint(obj)}")
 
 
 def offset_for(frame, newdata: pd.DataFrame, offset_argument: bool = False) -> np.ndarray:

@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from .argcheck import takes_fit, takes_profile
 from .errors import ArgumentError
 from .inference.parm import n_variance, resolve_parm
 
@@ -72,6 +73,7 @@ def _check_by(m: Any, by: Any) -> list[str]:
     return by
 
 
+@takes_fit
 def simulated_proportions(
     m: Any,
     by: Sequence[str] | str = ("trt", "sex"),
@@ -155,6 +157,7 @@ def _response_label(m: Any) -> str:
 
 
 # ----------------------------------------------------------- plot_simulated
+@takes_fit
 def plot_simulated(
     m: Any,
     by: Sequence[str] | str = ("trt", "sex"),
@@ -273,6 +276,7 @@ def plot_simulated(
 
 
 # ------------------------------------------------------------- plot_profile
+@takes_profile
 def plot_profile(
     prof: Any,
     parm: Any = None,

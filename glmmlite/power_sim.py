@@ -18,6 +18,8 @@ import pandas as pd
 from scipy import stats
 
 from .control import GlmerControl
+from .newdata import as_frame
+from .argcheck import takes_fit
 from .errors import ArgumentError, NewDataError
 
 __all__ = ["power", "PowerResult", "simulate_design", "design_frame", "fit_like"]
@@ -87,8 +89,7 @@ def design_frame(m: Any, newdata: pd.DataFrame | None) -> Any:
     None."""
     if newdata is None:
         return m.frame
-    if not isinstance(newdata, pd.DataFrame):
-        raise ArgumentError(f"newdata must be a pandas DataFrame, not {type(newdata).__name__}")
+    newdata = as_frame(newdata)
     if len(newdata) == 0:
         raise NewDataError("newdata has no rows: nothing to simulate")
     from .modelframe import build_model_frame
@@ -125,6 +126,7 @@ def _successes(m: Any, sims: pd.DataFrame, trials: np.ndarray) -> np.ndarray:
     return np.rint(vals * trials[:, None]).astype(np.int64)
 
 
+@takes_fit
 def simulate_design(m: Any, newdata: pd.DataFrame | None = None, newparams: Mapping[str, Any] | None = None,
                     nsim: int = 1, seed=None) -> pd.DataFrame:
     """Simulated numbers of successes for ``newdata`` (default: the fitted rows) from the fitted
@@ -212,6 +214,7 @@ def _drop_column(frame: Any, j: int) -> Any:
     return dataclasses.replace(frame, X=frame.X[:, keep], fixef_names=[frame.fixef_names[i] for i in keep])
 
 
+@takes_fit
 def power(m: Any, term: str, nsim: int = 100, alpha: float = 0.05, test: str = "z",
           newdata: pd.DataFrame | None = None, newparams: Mapping[str, Any] | None = None,
           seed=None, progress: bool | None = None) -> PowerResult:

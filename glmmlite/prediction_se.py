@@ -19,26 +19,27 @@ the uncertainty of the variance parameters.
 """
 from __future__ import annotations
 
-import builtins
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import special
 
-from .errors import ArgumentError, NewDataError
+from .argcheck import check_bool, takes_fit
+from .errors import ArgumentError
+from .inference.levels import check_level
+from .newdata import as_frame, offset_for, re_form_terms
 
-__all__ = ["predict_se", "parse_re_form", "link_design"]
+__all__ = ["predict", "predict_se", "parse_re_form", "link_design", "check_level"]
 
 
 def parse_re_form(m: Any, re_form: Any) -> list[int]:
     """Indices of the random-effect terms that ``re_form`` keeps; see
     :func:`glmmlite.newdata.re_form_terms` (this module's name for it)."""
-    from .newdata import re_form_terms
     return re_form_terms(m, re_form)
 
 
-def link_design(m: Any, newdata: pd.DataFrame | None, keep: list[int], allow_new_levels: bool = False):
+def link_design(m: Any, newdata: Any, keep: list[int], allow_new_levels: bool = False):
     """(X, offset, [(term index, codes, Xt)], index) for ``newdata`` (or the fitted data)."""
     fr = m.frame
     if newdata is None:
@@ -46,9 +47,7 @@ def link_design(m: Any, newdata: pd.DataFrame | None, keep: list[int], allow_new
         off = fr.offset
         mats = [(i, fr.random[i].codes, fr.random[i].X) for i in keep]
         return X, off, mats, fr.data.index
-    if not isinstance(newdata, pd.DataFrame):
-        raise NewDataError(f"newdata must be a pandas DataFrame, not {builtins.type(newdata).__name__}")
-    from .newdata import offset_for
+    newdata = as_frame(newdata)
     X = fr.fixed_matrix(newdata)
     off = offset_for(fr, newdata, m.offset_argument)
     mats = []
@@ -58,25 +57,52 @@ def link_design(m: Any, newdata: pd.DataFrame | None, keep: list[int], allow_new
     return X, off, mats, newdata.index
 
 
-def _eta_var(m: Any, X: np.ndarray, off: np.ndarray, mats, cond_var: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    V = m._vcov
+def _eta(m: Any, X: np.ndarray, off: np.ndarray, mats, cv: list[np.ndarray] | None = None
+         ) -> tuple[np.ndarray, np.ndarray]:
+    """The linear predictor ``x' beta + offset + z' b`` over the terms in ``mats`` (a level not
+    seen in fitting, code -1, contributes 0), and with the conditional variances ``cv`` the
+    ``z' C z`` part of its variance (zeros without them)."""
     eta = X @ m.beta + off
-    var = np.einsum("ij,ij->i", X @ V, X)        # x' V x per row
-    if mats:
-        B = m.b
-        cv = _conditional_variances(m) if cond_var else None
-        for i, codes, Xt in mats:
-            ok = codes >= 0
-            c = np.where(ok, codes, 0)
-            contrib = np.where(ok, np.einsum("ij,ij->i", Xt, B[i][c]), 0.0)
-            eta = eta + contrib
-            if cv is not None:
-                if Xt.shape[1] == 1:                         # a scalar term: x^2 var
-                    zcz = Xt[:, 0] * Xt[:, 0] * cv[i][:, 0, 0][c]
-                else:
-                    zcz = np.einsum("ij,ij->i", np.einsum("ij,ijk->ik", Xt, cv[i][c]), Xt)
-                var = var + np.where(ok, zcz, 0.0)
-    return eta, var
+    zcz = np.zeros(eta.shape)
+    B = m.b if mats else []
+    for i, codes, Xt in mats:
+        ok = codes >= 0
+        c = np.where(ok, codes, 0)
+        eta = eta + np.where(ok, np.einsum("ij,ij->i", Xt, B[i][c]), 0.0)
+        if cv is not None:
+            if Xt.shape[1] == 1:                         # a scalar term: x^2 var
+                v = Xt[:, 0] * Xt[:, 0] * cv[i][:, 0, 0][c]
+            else:
+                v = np.einsum("ij,ij->i", np.einsum("ij,ijk->ik", Xt, cv[i][c]), Xt)
+            zcz = zcz + np.where(ok, v, 0.0)
+    return eta, zcz
+
+
+def _eta_var(m: Any, X: np.ndarray, off: np.ndarray, mats) -> tuple[np.ndarray, np.ndarray]:
+    """The linear predictor and its delta-method variance ``x' V x + z' C z``."""
+    eta, zcz = _eta(m, X, off, mats, _conditional_variances(m) if mats else None)
+    return eta, np.einsum("ij,ij->i", X @ m._vcov, X) + zcz     # x' V x per row
+
+
+def _check_type(type: Any) -> None:
+    if type not in ("link", "response"):
+        raise ArgumentError(f"type must be 'link' or 'response', not {type!r}")
+
+
+@takes_fit
+def predict(m: Any, newdata: Any = None, type: str = "link", re_form: Any = None,
+            allow_new_levels: bool = False) -> pd.Series:
+    """Predictions without standard errors (R's ``predict.merMod``; :meth:`GlmerResult.predict`).
+
+    ``re_form`` is read as for :func:`predict_se` (None, ``"~0"``, or a formula naming some of
+    the model's random-effect terms), so both give the same ``fit``.
+    """
+    _check_type(type)
+    check_bool(allow_new_levels, "allow_new_levels", "new levels get random effect 0")
+    keep = parse_re_form(m, re_form)
+    X, off, mats, index = link_design(m, newdata, keep, bool(allow_new_levels))
+    eta, _ = _eta(m, X, off, mats)
+    return pd.Series(eta if type == "link" else m.family.linkinv(eta), index=index, name=type)
 
 
 def _mu_eta(fam: Any, eta: np.ndarray, mu: np.ndarray) -> np.ndarray:
@@ -100,6 +126,7 @@ def _conditional_variances(m: Any) -> list[np.ndarray]:
     return cv
 
 
+@takes_fit
 def predict_se(m: Any, newdata: pd.DataFrame | None = None, type: str = "link", re_form: Any = None,
                level: float = 0.95, allow_new_levels: bool = False, method: str = "delta",
                nsim: int = 200, seed=None, progress: bool | None = None) -> pd.DataFrame:
@@ -129,13 +156,13 @@ def predict_se(m: Any, newdata: pd.DataFrame | None = None, type: str = "link", 
     -------
     DataFrame with columns ``fit``, ``se_fit``, ``lower``, ``upper``, index of ``newdata``.
     """
-    if type not in ("link", "response"):
-        raise ArgumentError(f"type must be 'link' or 'response', not {type!r}")
+    _check_type(type)
+    check_bool(allow_new_levels, "allow_new_levels", "new levels get random effect 0")
     if method not in ("delta", "boot"):
         raise ArgumentError(f"method must be 'delta' or 'boot', not {method!r}")
     level = check_level(level)
     keep = parse_re_form(m, re_form)
-    X, off, mats, index = link_design(m, newdata, keep, allow_new_levels)
+    X, off, mats, index = link_design(m, newdata, keep, bool(allow_new_levels))
     eta, var = _eta_var(m, X, off, mats)
     se = np.sqrt(np.maximum(var, 0.0))
     z = special.ndtri(0.5 + level / 2)
@@ -150,7 +177,7 @@ def predict_se(m: Any, newdata: pd.DataFrame | None = None, type: str = "link", 
     from .inference.bootstrap import bootMer, norm_inter
 
     def stat(fit):
-        e, _ = _eta_var(fit, X, off, mats, cond_var=False)
+        e, _ = _eta(fit, X, off, mats)
         return pd.Series(e if type == "link" else fit.family.linkinv(e))
 
     bt = bootMer(m, stat, nsim=nsim, seed=seed, progress=progress, warn=False)
@@ -160,14 +187,6 @@ def predict_se(m: Any, newdata: pd.DataFrame | None = None, type: str = "link", 
     fit = eta if type == "link" else fam.linkinv(eta)
     return pd.DataFrame({"fit": fit, "se_fit": np.nanstd(T, axis=0, ddof=1),
                          "lower": lohi[:, 0], "upper": lohi[:, 1]}, index=index)
-
-
-def check_level(level: Any) -> float:
-    """A confidence level in (0, 1), else ArgumentError."""
-    if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)) \
-            or not np.isfinite(level) or not 0 < level < 1:
-        raise ArgumentError(f"level must be a number between 0 and 1 (e.g. 0.95), not {level!r}")
-    return float(level)
 
 
 def boot_quantiles(t: np.ndarray, alpha: np.ndarray) -> np.ndarray:

@@ -9,11 +9,13 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .argcheck import takes_fit
 from .errors import ArgumentError
 
 __all__ = ["coef_by_group", "ranef_intervals", "plot_ranef"]
 
 
+@takes_fit
 def coef_by_group(m: Any) -> dict[str, pd.DataFrame]:
     """R's ``coef(m)``: for each grouping factor, one row per level with every fixed effect,
     plus that level's random effect where the factor has one (``(Intercept)`` of group j =
@@ -31,6 +33,7 @@ def coef_by_group(m: Any) -> dict[str, pd.DataFrame]:
     return out
 
 
+@takes_fit
 def ranef_intervals(m: Any, level: float = 0.95) -> pd.DataFrame:
     """Long table of conditional modes with ``level`` intervals from the conditional SDs:
     columns ``group``, ``term``, ``level``, ``condval``, ``condsd``, ``lower``, ``upper``
@@ -49,6 +52,7 @@ def ranef_intervals(m: Any, level: float = 0.95) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
+@takes_fit
 def plot_ranef(m: Any, group: str | None = None, term: str | None = None, level: float = 0.95,
                label: bool | None = None, highlight: bool = True, ax=None):
     """Caterpillar plot: conditional modes ordered, with ``level`` intervals, one panel per term.

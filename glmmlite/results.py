@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .argcheck import check_bool, check_positive
 from .errors import ArgumentError
 from .family import Binomial
 from .modelframe import ModelFrame
-from .newdata import as_frame, check_nsim, offset_for, parse_re_form, rng
+from .newdata import check_nsim, rng
 from .remat import b_from_u, theta_names, z_lambda
 
 _RESID_TYPES = ("deviance", "pearson", "response", "working")
@@ -163,7 +164,7 @@ class GlmerResult:
 
         ``tol`` defaults to the fit's ``control.singular_tol`` (1e-4, lme4's).
         """
-        tol = self.model.control.singular_tol if tol is None else tol
+        tol = self.model.control.singular_tol if tol is None else check_positive(tol, "tol")
         return bool(np.any(self.theta[self.layout.diagonal_mask()] < tol))
 
     @property
@@ -262,6 +263,7 @@ class GlmerResult:
             vector terms, also ``condCov_<a>.<b>``), R's ``attr(, "postVar")``.
         """
         out: dict[str, pd.DataFrame] = {}
+        cond_var = check_bool(cond_var, "cond_var", "add the conditional variances")
         cv = self._devfun.conditional_variances(self._x) if cond_var else None
         for i, (term, B) in enumerate(zip(self.frame.random, self.b)):
             df = pd.DataFrame(B, index=pd.Index(term.levels, name=term.group), columns=list(term.names))
@@ -316,46 +318,26 @@ class GlmerResult:
         """Predictions on the link or response scale (R's ``predict.merMod``).
 
         With ``se_fit=True`` (issue 11): a DataFrame ``fit``, ``se_fit``, ``lower``, ``upper``
-        (delta method, ``level`` intervals; ``re_form`` may then also name terms, ``"~(1|id)"``);
-        see :func:`glmmlite.prediction_se.predict_se`.
+        (delta method, ``level`` intervals); see :func:`glmmlite.prediction_se.predict_se`.
 
         Parameters
         ----------
         newdata : DataFrame, optional
             Rows to predict for; default the data the model was fitted to.
         type : {"link", "response"}
-        re_form : None or "~0" / "NA"
+        re_form : None, "~0" / "NA", or a formula such as ``"~(1|id)"``
             None: conditional on all random effects (R's ``re.form = NULL``);
-            ``"~0"`` (or ``"NA"``, ``np.nan``): population level, R's ``re.form = NA``.
+            ``"~0"`` (or ``"NA"``, ``np.nan``): population level, R's ``re.form = NA``;
+            a formula: conditional on the terms it names only (lme4's ``re.form = ~(1|id)``).
         allow_new_levels : bool
             With new data, a level not seen in fitting gets random effect 0 instead of an error.
+        se_fit : bool
+            Also the standard errors and ``level`` intervals.
         """
-        if type not in ("link", "response"):
-            raise ArgumentError(f"type must be 'link' or 'response', not {type!r}")
-        if not isinstance(allow_new_levels, (bool, np.bool_)):
-            raise ArgumentError(f"allow_new_levels must be True or False, not {allow_new_levels!r}")
-        if se_fit:   # issue 11
-            from .prediction_se import predict_se
+        from .prediction_se import predict, predict_se
+        if check_bool(se_fit, "se_fit", "add standard errors and intervals"):
             return predict_se(self, newdata, type=type, re_form=re_form, level=level, allow_new_levels=allow_new_levels)
-        use_re = _parse_re_form(re_form)
-        fr = self.frame
-        if newdata is None:
-            eta = self._eta(re=use_re)
-            index = fr.data.index
-        else:
-            newdata = _as_frame(newdata)
-            X = fr.fixed_matrix(newdata)
-            eta = X @ self.beta + _offset_for(fr, newdata, self.offset_argument)
-            if use_re:
-                mats = fr.random_matrices(newdata, allow_new_levels=allow_new_levels)
-                for (codes, Xt), B in zip(mats, self.b):
-                    ok = codes >= 0
-                    contrib = np.zeros(len(newdata))
-                    contrib[ok] = np.sum(Xt[ok] * B[codes[ok]], axis=1)
-                    eta = eta + contrib
-            index = newdata.index
-        out = eta if type == "link" else self.family.linkinv(eta)
-        return pd.Series(out, index=index, name=type)
+        return predict(self, newdata, type=type, re_form=re_form, allow_new_levels=allow_new_levels)
 
     # --------------------------------------------------------------- simulate
     def simulate(self, nsim: int = 1, seed=None, use_u: bool | None = None, stream: str | None = None,
@@ -394,10 +376,9 @@ class GlmerResult:
         without touching the warning filters (they stay in ``optinfo.warnings``).
         """
         from .simulate import response_to_y
-        if not isinstance(warn, (bool, np.bool_)):
-            raise ArgumentError(f"warn must be True or False, not {warn!r}")
+        warn = check_bool(warn, "warn", "show the refit's warnings")
         yy = response_to_y(self.frame, y, "refit")
-        return self.model.with_response(yy).fit(start=self._x, warn=bool(warn))
+        return self.model.with_response(yy).fit(start=self._x, warn=warn)
 
     # ----------------------------------------------- profiling on the sd/cor scale
     # (the implementation: glmmlite/inference/sdcor.py)
@@ -552,8 +533,3 @@ class GlmerResult:
         return sd_confint(self, level=level, nAGQ=nAGQ, progress=progress)
     # --- end of after the fit (issue 11) ---
 
-
-# old private names, kept for callers outside this module
-_as_frame = as_frame
-_parse_re_form = parse_re_form
-_offset_for = offset_for

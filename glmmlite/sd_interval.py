@@ -24,11 +24,13 @@ from typing import Any
 
 import pandas as pd
 
+from .argcheck import takes_fit
 from .errors import ArgumentError
 
 __all__ = ["sd_confint"]
 
 
+@takes_fit
 def sd_confint(m: Any, level: float = 0.95, nAGQ: int = 25, progress: bool | None = None) -> pd.DataFrame:
     """Profile confidence interval of the random-intercept SD from the model refitted with ``nAGQ``
     quadrature points (see the module docstring for when to prefer it over ``m.confint()``).

@@ -126,7 +126,7 @@ def _trials(m: Any, nd: pd.DataFrame, weights: Any) -> np.ndarray:
         w = sum(_numeric_expr(nd, arg, NewDataError) for arg in node.args)
         if not np.all(np.isfinite(w)) or (w < 0).any():
             i = int(np.flatnonzero(~np.isfinite(w) | (w < 0))[0])
-            raise NewDataError(f"newdata's cbind columns give {w[i]!r} trials in row {i}; "
+            raise NewDataError(f"newdata's cbind columns give {float(w[i]):g} trials in row {i}; "
                                "they must be finite counts >= 0")
         return np.asarray(w, float)
     if info.kind == "proportion":

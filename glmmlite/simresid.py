@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .argcheck import check_bool, takes_fit
 from .errors import ArgumentError
 
 __all__ = ["simulate_residuals", "SimResiduals", "simulate_successes"]
@@ -254,6 +255,7 @@ class SimResiduals:
                 + self.tests().to_string())
 
 
+@takes_fit
 def simulate_residuals(m: Any, nsim: int = 250, seed=None, group: str | None = None,
                        conditional: bool = False) -> SimResiduals:
     """Scaled residuals from ``nsim`` simulations of the fitted model (DHARMa's ``simulateResiduals``).
@@ -277,6 +279,7 @@ def simulate_residuals(m: Any, nsim: int = 250, seed=None, group: str | None = N
     ``.test_outliers()``, ``.test_categorical(by)``, ``.plot()``).
     """
     nsim = _check_nsim(nsim)
+    conditional = check_bool(conditional, "conditional", "keep the fitted random effects")
     from .prediction_se import as_rng as _rng
     rng = _rng(seed)
     fr = m.frame

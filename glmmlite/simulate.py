@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .argcheck import check_bool
 from .errors import ArgumentError, ResponseError
 from .rstream import RStream
 
@@ -184,7 +185,7 @@ def _integer_weights(w: np.ndarray) -> None:
         i = int(np.flatnonzero(frac)[0])
         raise ArgumentError(
             "cannot simulate from non-integer prior weights (as lme4): weight "
-            f"{w[i]!r} in row {i} of the rows used; binomial weights are numbers of trials")
+            f"{float(w[i]):g} in row {i} of the rows used; binomial weights are numbers of trials")
 
 
 # ------------------------------------------------------------------ the pieces, in R's arithmetic
@@ -337,13 +338,12 @@ def simulate(m: Any, nsim: int = 1, seed: Any = None, use_u: bool | None = None,
     """
     from .sim_design import kept_terms, sim_rows
     fr = m.frame
-    if use_u is not None and not isinstance(use_u, (bool, np.bool_)):
-        raise ArgumentError(f"use_u must be True or False, not {use_u!r}")
+    if use_u is not None:
+        check_bool(use_u, "use_u", "keep the fitted random effects")
     if use_u is not None and re_form is not ...:
         raise ArgumentError("give only one of use_u and re_form (as lme4): use_u=True is re_form=None, "
                             "use_u=False is re_form='~0'")
-    if not isinstance(allow_new_levels, (bool, np.bool_)):
-        raise ArgumentError(f"allow_new_levels must be True or False, not {allow_new_levels!r}")
+    check_bool(allow_new_levels, "allow_new_levels", "new levels get random effect 0")
     if re_form is ...:
         re_form = None if use_u else "~0"
     keep = kept_terms(m, re_form)

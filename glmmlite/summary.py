@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ArgumentError
+from .argcheck import check_bool
 from .formula import deparse, parse_expression
 from .html_print import summary_html
 from .lme4_print import SummaryRecord, format_summary
@@ -119,8 +119,7 @@ class Summary:
     """
 
     def __init__(self, model: Any, corr: bool = True):
-        if not isinstance(corr, (bool, np.bool_)):
-            raise ArgumentError(f"corr must be True or False (show the correlation of the fixed effects), not {corr!r}")
+        corr = check_bool(corr, "corr", "show the correlation of the fixed effects")
         self.model = model
         m = model
         self.corr = bool(corr)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .argcheck import check_bool, takes_fit
 from .errors import ArgumentError
 
 __all__ = ["tidy", "conf_int_sm", "icc", "EFFECTS"]
@@ -26,6 +27,7 @@ def _effects(effects: Any) -> list[str]:
     return eff
 
 
+@takes_fit
 def tidy(m: Any, effects: Any = ("fixed", "ran_pars"), conf_int: bool = False, conf_level: float = 0.95,
          conf_method: str = "Wald", exponentiate: bool = False, **confint_kwargs) -> pd.DataFrame:
     """One row per estimate, as broom.mixed's ``tidy(m, effects, conf.int, conf.method, exponentiate)``.
@@ -56,6 +58,8 @@ def tidy(m: Any, effects: Any = ("fixed", "ran_pars"), conf_int: bool = False, c
     from .prediction_se import check_level
     eff = _effects(effects)
     conf_level = check_level(conf_level)
+    conf_int = check_bool(conf_int, "conf_int", "add confidence intervals")
+    exponentiate = check_bool(exponentiate, "exponentiate", "odds ratios")
     if conf_method not in ("Wald", "profile", "boot"):
         raise ArgumentError(f"conf_method must be 'Wald', 'profile' or 'boot', not {conf_method!r}")
     z = special.ndtri(0.5 + conf_level / 2)
@@ -167,6 +171,7 @@ def _icc_value(m: Any) -> float:
     return var / (var + _latent_var(m))
 
 
+@takes_fit
 def icc(m: Any, boot: bool = False, nsim: int = 200, seed=None, level: float = 0.95,
         progress: bool | None = None) -> pd.Series | pd.DataFrame:
     """Intraclass correlation on the latent scale: ``sigma_u^2 / (sigma_u^2 + pi^2 / 3)`` for
@@ -178,6 +183,7 @@ def icc(m: Any, boot: bool = False, nsim: int = 200, seed=None, level: float = 0
     """
     from .prediction_se import check_level
     level = check_level(level)
+    boot = check_bool(boot, "boot", "add a bootstrap interval, nsim refits")
     value = _icc_value(m)
     if not boot:
         return pd.Series({"icc": value})

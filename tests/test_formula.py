@@ -284,3 +284,21 @@ def test_terms_sorted_by_degree_without_repeats(expr):
     order = {v: i for i, v in enumerate(f.fixed.variables)}
     for t in f.fixed.terms:  # variables within a term in order of appearance
         assert [order[v] for v in t] == sorted(order[v] for v in t)
+
+
+# ----------------------------------------------------------------------------- unary plus (QA)
+@pytest.mark.parametrize("formula, labels, terms", [
+    # R 4.2.2: terms(y ~ trt + + x) has labels trt, x; lme4 fits y ~ trt + + (1|id) as y ~ trt + (1|id)
+    ("y ~ trt + + (1|id)", ["trt"], [("1|id", "id")]),
+    ("y ~ + trt + (1|id)", ["trt"], [("1|id", "id")]),
+    ("y ~ trt + +(1|id) + + sex", ["trt", "sex"], [("1|id", "id")]),
+    ("y ~ + (1|id)", [], [("1|id", "id")]),                  # lme4's findbars(y ~ + (1|id)): 1 | id
+])
+def test_unary_plus_is_the_identity(formula, labels, terms):
+    assert fixed_labels(formula) == labels
+    assert [(t.replace(" ", ""), g) for t, g in random_terms(formula)] == terms
+
+
+def test_subtracted_random_term_after_plus_is_named():
+    with pytest.raises(FormulaError, match="cannot be subtracted"):
+        parse_formula("y ~ trt + - (1|id)")

@@ -190,7 +190,17 @@ def test_grouping_factor_single_level(seed):
 def test_grouping_factor_one_level_per_observation(seed):
     d = seed.assign(row=np.arange(len(seed)))
     msg = raises(DataError, "y ~ trt + (1 | row)", d)
-    assert "'row'" in msg and "must be < number of observations" in msg
+    # lme4 1.1-31's glmer fits it (check.nobs.vs.nlev is "ignore" for glmer): the message says
+    # why glmmlite refuses, not that lme4 would
+    assert "'row'" in msg and "not identifiable" in msg and "0/1 response" in msg
+    assert "must be < number of observations" not in msg and "lme4's glmer fits it anyway" in msg
+
+
+def test_observation_level_effect_on_counts_is_allowed(cbpp):
+    """lme4 1.1-31 fits cbind(incidence, size - incidence) ~ period + (1 | obs) on cbpp (theta 0.952)."""
+    d = cbpp.assign(obs=np.arange(len(cbpp)))
+    mf = build_model_frame("cbind(incidence, size - incidence) ~ period + (1 | obs)", d)
+    assert mf.random[0].nlevels == len(cbpp)
 
 
 def test_nested_grouping_single_level_named(seed):
@@ -367,3 +377,61 @@ def test_text_with_missing_values_is_still_a_factor(seed):
     with pytest.warns(MissingValuesWarning):
         fr = build_model_frame(SEED_F, d)
     assert "trttreat" in fr.fixef_names
+
+
+# ----------------------------------------------------------------------------- QA: odd column types
+def test_complex_predictor_is_refused(seed):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")            # not numpy's ComplexWarning
+        msg = raises(DataError, "y ~ x + (1 | id)", seed.assign(x=seed["day"] + 1j))
+    assert "'x'" in msg and "complex" in msg and "real part" in msg
+
+
+def test_complex_in_an_expression_is_refused(seed):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        msg = raises(DataError, "y ~ log(x) + (1 | id)", seed.assign(x=seed["day"] + 1j))
+    assert "'x'" in msg and "complex" in msg
+
+
+def test_datetime_response_is_refused(seed):
+    d = seed.assign(yd=pd.to_datetime(np.where(seed["y"] == 1, "2020-01-02", "2020-01-01")))
+    msg = raises(ResponseError, "yd ~ trt + (1 | id)", d)
+    assert "'yd'" in msg and "dates/times" in msg and "the response" in msg
+
+
+def test_infinite_response_says_so(seed):
+    d = seed.assign(yy=seed["y"].astype(float))
+    d.loc[3, "yy"] = np.inf
+    msg = raises(ResponseError, "yy ~ trt + (1 | id)", d)
+    assert "infinite" in msg and "Inf" in msg and "division" not in msg
+
+
+def test_log_response_names_the_log(seed):
+    msg = raises(ResponseError, "log(y) ~ trt + (1 | id)", seed)
+    assert "-Inf" in msg and "log(0)" in msg and "division" not in msg
+
+
+def test_division_by_zero_trials_hint(seed):
+    d = seed.assign(n=np.where(seed.index == 0, 0, 1))
+    msg = raises(ResponseError, "y/n ~ trt + (1 | id)", d)
+    assert "zero trials" in msg
+
+
+class _FakePolarsFrame:
+    """Stands in for polars.DataFrame (no polars needed): only the type's module and name count."""
+
+
+_FakePolarsFrame.__module__ = "polars.dataframe.frame"
+_FakePolarsFrame.__qualname__ = _FakePolarsFrame.__name__ = "DataFrame"
+
+
+def test_polars_data_is_named_in_full():
+    msg = raises(DataError, "y ~ x + (1 | g)", _FakePolarsFrame())
+    assert "not polars.DataFrame" in msg and ".to_pandas()" in msg
+
+
+def test_polars_newdata_is_named_in_full(seed_mf):
+    with pytest.raises(NewDataError) as ei:
+        seed_mf.fixed_matrix(_FakePolarsFrame())
+    assert "not polars.DataFrame" in str(ei.value) and ".to_pandas()" in str(ei.value)

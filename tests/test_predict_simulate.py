@@ -517,3 +517,50 @@ def test_refit_wrong_length():
     m, _ = fitted("seed_m")
     with pytest.raises(gl.ArgumentError):
         m.refit(np.zeros(m.nobs - 1))
+
+
+# ----------------------------------------------------------------------------- re_form naming terms (QA)
+@pytest.fixture(scope="module")
+def nested():
+    """tests/lme4/r/predict_re_form.R: y ~ x + (1 | a/b) with lme4 1.1-31's predictions."""
+    ref = load_json("predict_re_form.json")
+    d = pd.DataFrame(ref["data"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = gl.glmer(ref["formula"], d)
+    return ref, m, pd.DataFrame(ref["newdata"])
+
+
+RE_FORMS = [("pred_NULL", None), ("pred_NA", "~0"), ("pred_a", "~(1|a)"), ("pred_ba", "~(1 | b:a)")]
+
+
+@pytest.mark.parametrize("key, re_form", RE_FORMS)
+def test_predict_re_form_terms_against_lme4(nested, key, re_form):
+    ref, m, nd = nested
+    p = m.predict(nd, re_form=re_form, allow_new_levels=True)
+    np.testing.assert_allclose(p.to_numpy(), ref[key], atol=tol.PRED_ABS, rtol=0)
+
+
+@pytest.mark.parametrize("key, re_form", RE_FORMS)
+@pytest.mark.parametrize("type", ["link", "response"])
+def test_predict_re_form_is_the_se_fit_path(nested, key, re_form, type):
+    """One reading of re_form: plain predict gives the se_fit path's ``fit`` column exactly."""
+    _, m, nd = nested
+    p = m.predict(nd, type=type, re_form=re_form, allow_new_levels=True)
+    q = m.predict(nd, type=type, re_form=re_form, allow_new_levels=True, se_fit=True)
+    np.testing.assert_array_equal(p.to_numpy(), q["fit"].to_numpy())
+
+
+def test_predict_re_form_on_the_fitted_data(nested):
+    ref, m, _ = nested
+    p = m.predict(re_form="~(1|a)")
+    np.testing.assert_allclose(p.to_numpy(), ref["fitted_pred_a"], atol=tol.PRED_ABS, rtol=0)
+    # the term choice matters far beyond the tolerance: (1|a) alone is not all terms, nor none
+    assert np.max(np.abs(p - m.predict())) > 100 * tol.PRED_ABS
+    assert np.max(np.abs(p - m.predict(re_form="~0"))) > 100 * tol.PRED_ABS
+
+
+def test_predict_without_newdata_matches_fitted():
+    d = gl.simulate_article_data(seed=1, stream="r")
+    m = gl.glmer("y ~ trt * sex + (1|id)", d)
+    np.testing.assert_allclose(m.predict(type="response").to_numpy(), m.fitted().to_numpy(), rtol=0, atol=1e-14)

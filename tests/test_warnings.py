@@ -160,7 +160,7 @@ def test_separation_warning_names_the_coefficients(separated):
     (w,) = only(rec, SeparationWarning)
     msg = str(w.message)
     assert "huge coefficient(s) (Intercept), xb" in msg
-    assert "|estimate| > 15 on the logit scale" in msg
+    assert "|estimate| times the predictor's range in the data > 15 on the logit scale" in msg
     assert "separated" in msg and "all 1s in one group" in msg          # what it means
     assert "not trustworthy" in msg and "table of the response" in msg  # what to do
     assert abs(m.fixef["(Intercept)"]) > 15
@@ -201,3 +201,40 @@ def test_separated_level_fits_with_a_warning():
     m, rec = fit_recording("y ~ x + a + (1|g)", SEPARATED_LEVEL)
     only(rec, SeparationWarning)
     assert np.all(np.isfinite(m.beta))
+
+
+# ----------------------------------------------------------------------------- separation on a unit-free scale (QA)
+def _dose(article):
+    return article.assign(dose=np.where(article.trt == "treat", 0.05, 0) + 0.001 * article.day)
+
+
+def test_large_coefficient_of_a_small_unit_predictor_is_not_separation(article):
+    """dose in [0.001, 0.064]: its coefficient is 29.7 (lme4 1.1-31: 29.72, no warning), yet it
+    moves the logit by under 2 over the data; in other units the same fit gave no warning."""
+    m, rec = fit_recording("y ~ dose + (1|id)", _dose(article))
+    assert abs(m.fixef["dose"] - 29.72) < 0.01
+    assert not [w for w in rec if issubclass(w.category, SeparationWarning)]
+    m2, rec2 = fit_recording("y ~ dose + (1|id)", _dose(article).assign(dose=lambda x: x.dose * 1000))
+    assert not [w for w in rec2 if issubclass(w.category, SeparationWarning)]
+    assert abs(m2.fixef["dose"] * 1000 - m.fixef["dose"]) < 1e-3
+
+
+def test_rescaled_predictor_is_not_separation(article):
+    """day * 1e-8 has a coefficient near -1e5: huge, but the same effect as day's."""
+    d = article.assign(x=article.day * 1e-8)
+    _, rec = fit_recording("y ~ trt + x + (1|id)", d)
+    assert not [w for w in rec if issubclass(w.category, SeparationWarning)]
+
+
+def test_effect_spans_are_unit_free():
+    from glmmlite.model import effect_spans
+    X = np.column_stack([np.ones(4), [0.0, 1.0, 0.0, 1.0], [1e-8, 2e-8, 3e-8, 5e-8]])
+    np.testing.assert_allclose(effect_spans(X, np.array([-20.0, 16.0, 1e8])), [20.0, 16.0, 4.0])
+
+
+def test_repeated_random_term_warns(article):
+    m, rec = fit_recording("y ~ trt + (1|id) + (1|id)", article)
+    (w,) = [w for w in rec if "only the sum of their variances" in str(w.message)]
+    assert issubclass(w.category, GlmmliteWarning) and "(1 | id) and (1 | id)" in str(w.message)
+    _, rec = fit_recording("y ~ trt + (1|id)", article)
+    assert not [w for w in rec if "only the sum of their variances" in str(w.message)]

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..argcheck import takes_fit
 from ..errors import ArgumentError, ConvergenceWarning, SingularFitWarning, user_stacklevel
 from ..progress import progress_iter
 from .levels import check_level, level_colnames
@@ -166,6 +167,7 @@ def _columns(sims: Any) -> list:
     return sim_columns(sims)
 
 
+@takes_fit(protocol=("simulate", "refit"))   # any object with these two (duck typing)
 def bootstrap(
     m: Any,
     func: Callable[[Any], Any] | None = None,

@@ -24,11 +24,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..argcheck import reject_unknown, takes_fit
 from ..errors import ArgumentError
 from .bootstrap import bootstrap
 from .levels import check_level, level_colnames
 from .parm import resolve_parm
-from .profile import profile as _profile
+from .profile import SDCOR_PROTOCOL, profile as _profile
 
 __all__ = ["confint", "METHODS"]
 
@@ -51,10 +52,7 @@ def _match_method(method: Any) -> str:
 
 def _reject(kwargs: dict, method: str, allowed: tuple[str, ...] = ()) -> None:
     """An ArgumentError naming keyword arguments that ``method`` would otherwise ignore."""
-    if kwargs:
-        names = ", ".join(repr(k) for k in kwargs)
-        hint = (f"; method={method!r} accepts " + ", ".join(allowed)) if allowed else ""
-        raise ArgumentError(f"confint(method={method!r}) got unexpected keyword argument(s) {names}{hint}")
+    reject_unknown(f"confint(method={method!r})", kwargs, allowed, who=f"method={method!r}")
 
 
 def _wald(m: Any, idx: list[int], n_var: int, level: float) -> np.ndarray:
@@ -68,6 +66,7 @@ def _wald(m: Any, idx: list[int], n_var: int, level: float) -> np.ndarray:
     return out
 
 
+@takes_fit(protocol=SDCOR_PROTOCOL)
 def confint(
     m: Any,
     parm: Any = None,

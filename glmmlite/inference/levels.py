@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Any
+
+import numpy as np
 
 from ..errors import ArgumentError
 
@@ -10,14 +13,14 @@ __all__ = ["check_level", "level_colnames"]
 
 
 def check_level(level: Any) -> float:
-    """Return ``level`` as a float in (0, 1) or raise :class:`ArgumentError`."""
-    try:
-        lv = float(level)
-    except (TypeError, ValueError):
-        raise ArgumentError(f"level must be a number between 0 and 1, not {level!r}") from None
-    if isinstance(level, bool) or not (0.0 < lv < 1.0) or math.isnan(lv):
-        raise ArgumentError(f"level must be strictly between 0 and 1 (e.g. 0.95), not {level!r}")
-    return lv
+    """Return ``level`` as a float in (0, 1) or raise :class:`ArgumentError`.
+
+    Only numbers are taken: a string such as ``"0.95"`` is refused, and so are booleans, NaN
+    and the ends 0 and 1.
+    """
+    if isinstance(level, (bool, np.bool_)) or not isinstance(level, Real) or not 0.0 < float(level) < 1.0:
+        raise ArgumentError(f"level must be a number strictly between 0 and 1 (e.g. 0.95), not {level!r}")
+    return float(level)
 
 
 def _format_percent(values: list[float], digits: int = 3) -> list[str]:

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..argcheck import takes_fit
 from ..errors import ArgumentError, ConvergenceWarning, GlmmliteWarning, user_stacklevel
 from ..progress import ProgressBar
 from .levels import check_level, level_colnames
@@ -263,6 +264,10 @@ class Profile:
         return "<pre>" + _html_escape(repr(self)) + "</pre>" + self.data._repr_html_()
 
 
+#: the methods profile() uses: a GlmerResult, or any object that has them (duck typing)
+SDCOR_PROTOCOL = ("param_names_sdcor", "params_sdcor", "param_lower_sdcor", "devfun_sdcor", "refit_fixed")
+
+
 def _html_escape(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -297,6 +302,7 @@ def _fixef_se(m: Any, names: list[str], n_var: int) -> np.ndarray | None:
 
 
 # ------------------------------------------------------------------ profile()
+@takes_fit(protocol=SDCOR_PROTOCOL)
 def profile(
     m: Any,
     parm: Any = None,
