@@ -75,6 +75,11 @@ def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, off
     ctl = as_control(control)
     if data_name is not None and not isinstance(data_name, str):
         raise ArgumentError(f"data_name must be a string (the name printed on the summary's Data line), not {data_name!r}")
+    if isinstance(nAGQ, Integral) and not isinstance(nAGQ, bool) and nAGQ == 0:
+        raise ArgumentError(
+            "nAGQ = 0 (lme4's quick fit, with the fixed effects estimated inside PIRLS instead of by "
+            "maximizing the likelihood) is not offered: use nAGQ = 1, the Laplace fit, which glmmlite "
+            "computes fast enough that the shortcut saves nothing worth its less accurate answer")
     if isinstance(nAGQ, bool) or not isinstance(nAGQ, Integral) or nAGQ < 1:
         raise ArgumentError(f"nAGQ must be a whole number >= 1 (1 = Laplace), not {nAGQ!r}")
     if nAGQ > 100:

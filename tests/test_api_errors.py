@@ -73,9 +73,14 @@ def test_family_spellings_accepted(d, family):
 
 
 # ----------------------------------------------------------------------------- nAGQ
-@pytest.mark.parametrize("bad", [0, -1, 2.5, "2", True, None])
+@pytest.mark.parametrize("bad", [-1, 2.5, "2", True, None])
 def test_nagq_not_a_positive_whole_number(d, bad):
     check(ArgumentError, lambda: gl.glmer("y ~ trt + (1|id)", d, nAGQ=bad), "nAGQ", repr(bad))
+
+
+def test_nagq_0_says_what_it_is_and_what_to_use(d):
+    """lme4 fits nAGQ = 0; glmmlite says why it does not and points to nAGQ = 1."""
+    check(ArgumentError, lambda: gl.glmer("y ~ trt + (1|id)", d, nAGQ=0), "nAGQ = 0", "nAGQ = 1", "PIRLS")
 
 
 def test_nagq_too_many_points(d):
