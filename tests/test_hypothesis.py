@@ -275,6 +275,17 @@ def _forbidden(name):
     return fn
 
 
+def _open_guard(real_open):
+    """``open`` for reading the kernel's files under /proc only: the fit reads /proc/loadavg
+    (glmmlite.blas_threads) and threadpoolctl /proc/self/maps when a model has a dense part
+    (e.g. "(1|g) + (1|g)"); anything else a formula made open is an execution."""
+    def fn(file, mode="r", *args, **kwargs):
+        if isinstance(file, str) and file.startswith("/proc/") and mode in ("r", "rb"):
+            return real_open(file, mode, *args, **kwargs)
+        raise _Executed(f"open called with {file!r:.200}, {mode!r}")
+    return fn
+
+
 @pytest.fixture(scope="module")
 def small_frame() -> pd.DataFrame:
     rng = np.random.default_rng(7)
@@ -291,8 +302,9 @@ def small_frame() -> pd.DataFrame:
 def test_hostile_formula_is_never_executed(small_frame, formula):
     note(f"formula: {formula!r}")
     with ExitStack() as stack:
-        for name in ("eval", "exec", "compile", "open", "breakpoint"):
+        for name in ("eval", "exec", "compile", "breakpoint"):
             stack.enter_context(mock.patch.object(builtins, name, _forbidden(name)))
+        stack.enter_context(mock.patch.object(builtins, "open", _open_guard(builtins.open)))
         stack.enter_context(mock.patch.object(os, "system", _forbidden("os.system")))
         with warnings.catch_warnings(record=True) as rec:
             warnings.simplefilter("always")
