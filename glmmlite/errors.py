@@ -82,6 +82,36 @@ def user_stacklevel() -> int:
     return level
 
 
+def reject_keywords(kwargs: dict, call: str, accepted=(), who: str | None = None) -> None:
+    """Raise an :class:`ArgumentError` naming keyword arguments ``call`` does not know.
+
+    Parameters
+    ----------
+    kwargs : dict
+        The keywords left over after the function took the ones it knows (nothing is raised
+        when empty).
+    call : str
+        The call as the message should name it, e.g. ``"confint(method='Wald')"``.
+    accepted : sequence of str
+        The keywords that would have been accepted (listed in the message when given).
+    who : str, optional
+        Who accepts them, in the message (default ``call``).
+    """
+    if kwargs:
+        names = ", ".join(repr(k) for k in kwargs)
+        hint = (f"; {who or call} accepts " + ", ".join(accepted)) if accepted else ""
+        raise ArgumentError(f"{call} got unexpected keyword argument(s) {names}{hint}")
+
+
+def check_bool(value, name: str, what: str = "") -> bool:
+    """``value`` as a bool when it is True or False (numpy's too), else an :class:`ArgumentError`
+    (``reverse="x"`` or ``1`` is not silently taken as True)."""
+    import numpy as np
+    if not isinstance(value, (bool, np.bool_)):
+        raise ArgumentError(f"{name} must be True or False{what}, not {value!r}")
+    return bool(value)
+
+
 def caller_names(objects) -> list[str | None]:
     """Names the calling code bound to each object (R deparses the call instead): the
     data frame on the summary's ``Data:`` line, the models' row labels in ``anova``.

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, reject_keywords
 from .bootstrap import bootstrap
 from .levels import check_level, level_colnames
 from .parm import resolve_parm
@@ -51,10 +51,7 @@ def _match_method(method: Any) -> str:
 
 def _reject(kwargs: dict, method: str, allowed: tuple[str, ...] = ()) -> None:
     """An ArgumentError naming keyword arguments that ``method`` would otherwise ignore."""
-    if kwargs:
-        names = ", ".join(repr(k) for k in kwargs)
-        hint = (f"; method={method!r} accepts " + ", ".join(allowed)) if allowed else ""
-        raise ArgumentError(f"confint(method={method!r}) got unexpected keyword argument(s) {names}{hint}")
+    reject_keywords(kwargs, f"confint(method={method!r})", allowed, f"method={method!r}")
 
 
 def _wald(m: Any, idx: list[int], n_var: int, level: float) -> np.ndarray:
