@@ -14,8 +14,16 @@ for a typical cluster (random effects 0).  Standard errors by the delta method f
 * Contrasts (``pairs``, ``contrast``, ``compare``) on the logit scale become odds ratios on the
   response scale; ``scale="difference"`` gives differences of probabilities (emmeans'
   ``regrid`` then ``pairs``).
-* ``adjust`` in ``"none"``, ``"holm"``, ``"bonferroni"``, within each ``by`` group.  Holm
+* ``adjust`` in ``"tukey"``, ``"sidak"``, ``"bonferroni"``, ``"holm"``, ``"none"``, within each
+  ``by`` group (:mod:`glmmlite.emm_adjust`).  The defaults are emmeans': Tukey for pairwise
+  comparisons (``pairs``, ``contrast("pairwise")``), none for custom contrasts and for
+  ``compare``'s single contrast.  Tukey is meant for one set of pairwise comparisons; asked for
+  custom contrasts it becomes Sidak with a warning, as emmeans changes it with a note.  Holm
   adjusts p values only; the intervals use Bonferroni then (as emmeans does).
+* An offset (``offset(...)`` in the formula or glmer's ``offset=``) enters the reference grid
+  at its mean over the fitted rows, as emmeans 1.8 does (it averages the offset itself: for
+  ``offset(log(n))`` that is ``mean(log(n))``, not ``log(mean(n))``); ``offset=`` sets another
+  value.  Contrasts do not depend on it (it cancels), except differences of probabilities.
 """
 from __future__ import annotations
 
@@ -28,28 +36,11 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .errors import ArgumentError, RankDeficiencyWarning, user_stacklevel
+from .emm_adjust import ADJUST_METHODS, CONTRAST_ADJUST, adjust_family, check_adjust, p_adjust
+from .argcheck import check_bool, takes_fit
+from .errors import ArgumentError, GlmmliteWarning, RankDeficiencyWarning, user_stacklevel
 
-__all__ = ["emmeans", "EMM", "p_adjust", "ADJUST_METHODS"]
-
-ADJUST_METHODS = ("none", "holm", "bonferroni")
-
-
-def p_adjust(p: np.ndarray, method: str = "none") -> np.ndarray:
-    """R's ``p.adjust`` for "none", "holm" and "bonferroni"."""
-    if method not in ADJUST_METHODS:
-        raise ArgumentError(f"adjust must be one of {', '.join(map(repr, ADJUST_METHODS))}, not {method!r}")
-    p = np.asarray(p, float)
-    k = p.size
-    if method == "none" or k == 0:
-        return p.copy()
-    if method == "bonferroni":
-        return np.minimum(1.0, p * k)
-    o = np.argsort(p, kind="stable")
-    adj = np.minimum(1.0, np.maximum.accumulate((k - np.arange(k)) * p[o]))
-    out = np.empty(k)
-    out[o] = adj
-    return out
+__all__ = ["emmeans", "EMM", "p_adjust", "ADJUST_METHODS", "CONTRAST_ADJUST"]
 
 
 def _level_label(var: str, level: Any) -> str:
@@ -91,18 +82,48 @@ def _model_variables(m: Any) -> tuple[dict[str, dict[str, Any]], dict[str, float
     return factors, numeric
 
 
+_SPECS_HINT = "e.g. 'trt', ['trt', 'sex'], '~ trt * sex' or '~ trt | sex'"
+
+
+def _names(value: Any, what: str) -> list[str]:
+    """A factor name or a list of them, else ArgumentError."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ArgumentError(f"{what} must be a factor name or a list of factor names ({_SPECS_HINT}), not {value!r}")
+
+
 def _parse_specs(specs: Any, by: Any) -> tuple[list[str], list[str]]:
+    bys = _names(by, "by")
     if isinstance(specs, str):
         s = specs.replace(" ", "")
-        s = s[1:] if s.startswith("~") else s
+        lhs, tilde, rhs = s.partition("~")
+        if tilde and lhs:
+            method = {"pairwise": ".pairs()", "revpairwise": ".pairs(reverse=True)"}.get(lhs)
+            fix = (f"m.emmeans({rhs!r}){method}" if method else
+                   f"m.emmeans({rhs!r}).contrast({{name: weights}}) for custom contrasts, or .pairs()")
+            raise ArgumentError(f"specs {specs!r} asks for contrasts in R's '{lhs} ~ ...' form; glmmlite makes "
+                                f"the marginal means first and the contrasts from them: use {fix}")
+        s = rhs if tilde else s
         if "|" in s:
             s, b = s.split("|", 1)
-            by = [v for v in b.replace("*", "+").replace(":", "+").split("+") if v] + (
-                [by] if isinstance(by, str) else list(by or []))
+            bys = [v for v in b.replace("*", "+").replace(":", "+").split("+") if v] + bys
         vars_ = [v for v in s.replace("*", "+").replace(":", "+").split("+") if v]
+    elif specs is None:
+        raise ArgumentError(f"specs must be a factor name or a list of factor names ({_SPECS_HINT}), not None")
     else:
-        vars_ = list(specs)
-    bys = [by] if isinstance(by, str) else list(by or [])
+        vars_ = _names(specs, "specs")
+    for what, names in (("specs", vars_), ("by", bys)):
+        dup = sorted({v for v in names if names.count(v) > 1})
+        if dup:
+            raise ArgumentError(f"{what} names {dup} more than once")
+    both = [v for v in vars_ if v in bys]
+    if both:
+        raise ArgumentError(f"{', '.join(map(repr, both))} is in both specs and by: a factor is either tabulated (specs) or "
+                            f"conditioned on (by), not both; e.g. emmeans('trt', by='sex')")
     return vars_, bys
 
 
@@ -115,6 +136,9 @@ class EMM:
         One row per cell (the spec and by factors), first factor varying fastest.
     L : ndarray
         The linear functions of the fixed effects, one row per cell.
+    offset : float
+        The offset added to every cell's linear predictor (0 without one; by default the mean
+        offset of the fitted rows, as emmeans).
     estimable : ndarray of bool
         Per cell, whether the data identify its mean.  With a rank-deficient X (an empty
         cell: no treated men, say) a cell whose mean needs a dropped coefficient is not
@@ -123,7 +147,8 @@ class EMM:
     """
 
     def __init__(self, m: Any, variables: list[str], by: list[str], grid: pd.DataFrame, L_full: np.ndarray,
-                 type: str, level: float, bias_adj: bool, sigma: float | None, population: bool):
+                 type: str, level: float, bias_adj: bool, sigma: float | None, population: bool,
+                 offset: float = 0.0):
         L = m.frame.drop_aliased(L_full)
         self.L_full = L_full
         self.estimable = m.frame.estimable(L_full)
@@ -144,7 +169,8 @@ class EMM:
         self.bias_adj = bias_adj
         self.sigma = sigma
         self.population = population
-        self.eta = np.where(self.estimable, L @ m.beta, np.nan)
+        self.offset = float(offset)
+        self.eta = np.where(self.estimable, L @ m.beta + self.offset, np.nan)
         self.V = L @ m._vcov @ L.T
         self.se_link = np.where(self.estimable, np.sqrt(np.maximum(np.diag(self.V), 0.0)), np.nan)
 
@@ -168,7 +194,7 @@ class EMM:
 
     def summary(self, level: float | None = None) -> pd.DataFrame:
         """The table of marginal means with SEs and intervals (emmeans' column names)."""
-        from .prediction_se import check_level
+        from .inference.levels import check_level
         level = self.level if level is None else check_level(level)
         z = special.ndtri(0.5 + level / 2)
         out = self.grid.copy()
@@ -214,12 +240,14 @@ class EMM:
         return scale
 
     def _contrast_table(self, pairs: list[tuple[str, np.ndarray, dict]], scale: str, adjust: str,
-                        level: float | None, by: list[str] | None = None) -> pd.DataFrame:
-        from .prediction_se import check_level
+                        level: float | None, by: list[str] | None = None,
+                        n_means: dict[str, int] | None = None) -> pd.DataFrame:
+        """The contrasts ``pairs`` (label, weights over the cells, by columns) as a table,
+        adjusted within each by group; ``n_means``: Tukey's number of means per group key."""
+        from .inference.levels import check_level
         level = self.level if level is None else check_level(level)
-        if adjust not in ADJUST_METHODS:
-            raise ArgumentError(f"adjust must be one of {', '.join(map(repr, ADJUST_METHODS))}, not {adjust!r}")
-        eta = self.L @ self.model.beta               # every cell: a contrast may be estimable where its cells are not
+        adjust = check_adjust(adjust)
+        eta = self.L @ self.model.beta + self.offset   # every cell: a contrast may be estimable where its cells are not
         if scale == "difference":
             p, d = self._response_mean(eta)
             G = d[:, None] * self.L
@@ -239,44 +267,45 @@ class EMM:
                 se = float(np.sqrt(max(g @ V @ g, 0.0)))
             rows.append({"contrast": label, **extra, "est": est, "se": se})
         df = pd.DataFrame(rows)
-        zval = df["est"] / df["se"]
-        pval = 2 * special.ndtr(-np.abs(zval.to_numpy()))
+        zval = (df["est"] / df["se"]).to_numpy()
         by = self.by if by is None else by
         fam_key = df[list(by)].astype(str).agg("\x00".join, axis=1) if by else pd.Series("", index=df.index)
         padj = np.empty(len(df))
-        lo = np.empty(len(df))
-        hi = np.empty(len(df))
+        crit = np.empty(len(df))
         for key in pd.unique(fam_key):
             idx = np.flatnonzero(fam_key.to_numpy() == key)
-            padj[idx] = p_adjust(pval[idx], adjust)
-            k = idx.size if adjust in ("bonferroni", "holm") else 1
-            zc = special.ndtri(1 - (1 - level) / (2 * k))
-            lo[idx] = df["est"].to_numpy()[idx] - zc * df["se"].to_numpy()[idx]
-            hi[idx] = df["est"].to_numpy()[idx] + zc * df["se"].to_numpy()[idx]
+            padj[idx], crit[idx] = adjust_family(zval[idx], adjust, level, (n_means or {}).get(key, 0))
+        lo = df["est"].to_numpy() - crit * df["se"].to_numpy()
+        hi = df["est"].to_numpy() + crit * df["se"].to_numpy()
         out = df.drop(columns=["est", "se"])
         if scale == "ratio":
             out["odds.ratio"] = np.exp(df["est"])
             out["SE"] = np.exp(df["est"]) * df["se"]
-            out["z.ratio"] = zval.to_numpy()
+            out["z.ratio"] = zval
             out["p.value"] = padj
             out["asymp.LCL"], out["asymp.UCL"] = np.exp(lo), np.exp(hi)
         else:
             out["estimate"] = df["est"]
             out["SE"] = df["se"]
-            out["z.ratio"] = zval.to_numpy()
+            out["z.ratio"] = zval
             out["p.value"] = padj
             out["asymp.LCL"], out["asymp.UCL"] = lo, hi
         out.attrs.update(scale=scale, adjust=adjust, level=level)
         return out
 
-    def pairs(self, adjust: str = "none", scale: str | None = None, reverse: bool = False,
+    def _group_key(self, idx: np.ndarray) -> str:
+        return "\x00".join(str(self.grid.iloc[idx[0]][b]) for b in self.by)
+
+    def pairs(self, adjust: str = "tukey", scale: str | None = None, reverse: bool = False,
               level: float | None = None) -> pd.DataFrame:
         """All pairwise contrasts within each ``by`` group (emmeans' ``pairs``).
 
         Parameters
         ----------
-        adjust : {"none", "holm", "bonferroni"}
-            P-value adjustment within each by group.
+        adjust : {"tukey", "sidak", "bonferroni", "holm", "none"}
+            Multiplicity adjustment of the p values and intervals within each by group (see
+            :mod:`glmmlite.emm_adjust`).  The default is emmeans': Tukey's, for the number of
+            means in the group (with two means it changes nothing).
         scale : {None, "link", "odds_ratio", "difference"}
             None: odds ratios for a logit model with ``type="response"``, log-odds differences
             with ``type="link"``; "difference": differences of probabilities.
@@ -291,10 +320,14 @@ class EMM:
         ``z.ratio``, ``p.value``, ``asymp.LCL``, ``asymp.UCL``.  Ratios are "a / b"; differences "a - b".
         """
         scale = self._scale(scale)
+        adjust = check_adjust(adjust)
+        reverse = check_bool(reverse, "reverse", "True: later level first, emmeans' revpairwise")
         sep = " / " if scale == "ratio" else " - "
         items = []
+        n_means = {}
         n = len(self.grid)
         for idx in self._groups():
+            n_means[self._group_key(idx)] = idx.size
             extra = {b: self.grid.iloc[idx[0]][b] for b in self.by}
             combos = list(itertools.combinations(idx, 2))
             if reverse:
@@ -304,18 +337,39 @@ class EMM:
                 w[i], w[j] = 1.0, -1.0
                 lab = self._cell_label(i) + sep + self._cell_label(j)
                 items.append((lab, w, extra))
-        return self._contrast_table(items, scale, adjust, level)
+        return self._contrast_table(items, scale, adjust, level, n_means=n_means)
 
-    def contrast(self, method: str | Mapping[str, Sequence[float]] = "pairwise", adjust: str = "none",
+    def contrast(self, method: str | Mapping[str, Sequence[float]] = "pairwise", adjust: str | None = None,
                  scale: str | None = None, level: float | None = None) -> pd.DataFrame:
-        """Contrasts of the marginal means: ``"pairwise"``, ``"revpairwise"``, or a dict of
-        name -> weights (one weight per cell of each by group, emmeans' custom contrasts)."""
-        if method == "pairwise":
-            return self.pairs(adjust=adjust, scale=scale, level=level)
-        if method == "revpairwise":
-            return self.pairs(adjust=adjust, scale=scale, level=level, reverse=True)
+        """Contrasts of the marginal means (emmeans' ``contrast``).
+
+        Parameters
+        ----------
+        method : "pairwise", "revpairwise" or dict
+            A dict maps a contrast's name to its weights, one per cell of each by group
+            (emmeans' custom contrasts, e.g. ``{"treat - control": [-1, 1]}``).
+        adjust : {None, "tukey", "sidak", "bonferroni", "holm", "none"}
+            None: emmeans' default for ``method``, "tukey" for pairwise comparisons and "none"
+            for custom contrasts.  Tukey's method is for one set of pairwise comparisons: asked
+            for custom contrasts it is replaced by "sidak" with a warning (emmeans does the same).
+        scale, level
+            As in :meth:`pairs`.
+
+        Returns
+        -------
+        DataFrame, as :meth:`pairs`.
+        """
+        if isinstance(method, str) and method in ("pairwise", "revpairwise"):
+            return self.pairs(adjust="tukey" if adjust is None else adjust, scale=scale, level=level,
+                              reverse=method == "revpairwise")
         if not isinstance(method, Mapping):
             raise ArgumentError(f"method must be 'pairwise', 'revpairwise' or a dict of weights, not {method!r}")
+        adjust = "none" if adjust is None else check_adjust(adjust)
+        if adjust == "tukey":
+            warnings.warn(GlmmliteWarning(
+                'adjust="tukey" was changed to "sidak" because "tukey" is only appropriate for one set of '
+                'pairwise comparisons (as emmeans does); use .pairs() for those'), stacklevel=user_stacklevel())
+            adjust = "sidak"
         scale = self._scale(scale)
         items = []
         n = len(self.grid)
@@ -353,6 +407,8 @@ class EMM:
         """One contrast between any two cells, e.g. treated vs control among men::
 
             emm.compare({"trt": "treat", "sex": "male"}, {"trt": "control", "sex": "male"})
+
+        A single contrast: its p value and interval are not adjusted.
         """
         scale = self._scale(scale)
         i, j = self._find_cell(a), self._find_cell(b)
@@ -365,9 +421,10 @@ class EMM:
         return self._contrast_table([(lab, w, {})], scale, "none", level, by=[])
 
 
+@takes_fit
 def emmeans(m: Any, specs: Any, by: Any = None, type: str = "response", level: float = 0.95,
             bias_adj: bool = False, sigma: float | None = None, population: bool = False,
-            at: Mapping[str, Any] | None = None) -> EMM:
+            at: Mapping[str, Any] | None = None, offset: float | None = None) -> EMM:
     """Estimated marginal means (R's ``emmeans(m, specs, by, type)``).
 
     Parameters
@@ -389,15 +446,31 @@ def emmeans(m: Any, specs: Any, by: Any = None, type: str = "response", level: f
         Exact population averages by Gauss-Hermite quadrature instead of the Taylor approximation.
     at : dict, optional
         Restrict a factor to some levels (``{"sex": ["male"]}``) or set a numeric covariate.
+    offset : float, optional
+        The offset (link scale) added to every cell, as ``ref_grid(offset =)``.  Default: the
+        mean over the fitted rows of the model's offset (``offset(...)`` terms and glmer's
+        ``offset=`` together), which is what emmeans 1.8 uses: for ``offset(log(n))`` the mean
+        of ``log(n)``; ``at=`` cannot move it.  0 without an offset.
 
     Returns
     -------
     EMM (``.summary()`` is the table; ``.pairs()``, ``.contrast()``, ``.compare()``).
     """
-    from .prediction_se import check_level
-    if type not in ("response", "link"):
+    from .formula import names_in
+    from .inference.levels import check_level
+    if not isinstance(type, str) or type not in ("response", "link"):
         raise ArgumentError(f"type must be 'response' or 'link', not {type!r}")
     level = check_level(level)
+    bias_adj = check_bool(bias_adj, "bias_adj")
+    population = check_bool(population, "population")
+    if at is not None and not isinstance(at, Mapping):
+        raise ArgumentError(f"at must be a dict of variable -> value(s), e.g. {{'sex': ['male']}}, not {at!r}")
+    off_vars = sorted({v for node in m.frame.spec.offsets for v in names_in(node)})
+    if offset is None:
+        offset = float(np.mean(m.frame.offset)) if m.frame.offset.size else 0.0
+    elif isinstance(offset, bool) or not isinstance(offset, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(offset):
+        raise ArgumentError(f"offset must be one finite number on the link scale (e.g. np.log(10)), not {offset!r}")
     factors, numeric = _model_variables(m)
     variables, bys = _parse_specs(specs, by)
     if not variables:
@@ -419,6 +492,10 @@ def emmeans(m: Any, specs: Any, by: Any = None, type: str = "response", level: f
             if len(vals) != 1:
                 raise ArgumentError(f"at: give one value for the numeric covariate {k!r}")
             numeric[k] = float(vals[0])
+        elif k in off_vars:
+            raise ArgumentError(f"at: {k!r} enters only the offset, which the reference grid holds at its mean "
+                                f"(as emmeans); give the offset's value on the link scale with offset=, "
+                                f"e.g. offset=np.log(10)")
         else:
             raise ArgumentError(f"at: {k!r} is not a variable of the model's fixed effects")
     if (bias_adj or population) and type != "response":
@@ -446,4 +523,6 @@ def emmeans(m: Any, specs: Any, by: Any = None, type: str = "response", level: f
         cells.setdefault(tuple(full.iloc[r][c] for c in keys_cols), []).append(r)
     grid = pd.DataFrame(list(cells), columns=keys_cols)
     L_full = np.vstack([X[rows].mean(axis=0) for rows in cells.values()])
-    return EMM(m, variables, bys, grid, L_full, type, level, bias_adj, sigma, population)
+    return EMM(m, variables, bys, grid, L_full, type, level, bias_adj, sigma, population, float(offset))
+
+

@@ -249,7 +249,7 @@ def test_refit_bad_response_values(m, bad):
 
 
 # ----------------------------------------------------------------------------- QA: not a fitted model
-FIT_FUNCTIONS = ["confint", "profile", "bootMer", "bootstrap", "tidy", "icc", "predict_se", "population_average",
+FIT_FUNCTIONS = ["confint", "profile", "bootMer", "bootstrap", "tidy", "icc", "emmeans", "predict_se", "population_average",
                  "probabilities", "typical_probability", "simulate_residuals", "coef_by_group", "plot_ranef",
                  "ranef_intervals", "power", "simulate_design", "sd_confint", "plot_simulated",
                  "simulated_proportions"]
@@ -268,12 +268,11 @@ def test_functions_of_a_fit_refuse_other_objects(name, bad):
 
 
 def test_every_public_function_of_a_fit_is_checked():
-    """Each public function whose first parameter is ``m`` goes through argcheck.takes_fit
-    (emmeans aside: glmmlite/emm.py is another developer's work in progress)."""
+    """Each public function whose first parameter is ``m`` goes through argcheck.takes_fit."""
     import inspect
     names = [n for n in gl.__all__ if inspect.isfunction(getattr(gl, n))
              and next(iter(inspect.signature(getattr(gl, n)).parameters), None) == "m"]
-    assert set(names) - {"emmeans"} == set(FIT_FUNCTIONS)
+    assert set(names) == set(FIT_FUNCTIONS)
 
 
 def test_unfitted_model_hint(m):
@@ -325,3 +324,77 @@ def test_confint_level_must_be_a_number_in_0_1(m, bad):
 def test_numpy_flags_and_levels_still_accepted(m, d):
     assert len(m.predict(d.head(3), se_fit=np.bool_(False))) == 3
     assert m.confint(level=np.float64(0.9), method="Wald").shape == (5, 2)
+
+
+# ----------------------------------------------------------------------------- emmeans (QA findings)
+@pytest.mark.parametrize("bad", [None, 3, ["trt", 2], {"trt": 1}])
+def test_emmeans_specs_not_factor_names(m, bad):
+    check(ArgumentError, lambda: m.emmeans(bad), "specs must be a factor name or a list of factor names", repr(bad))
+
+
+def test_emmeans_by_not_factor_names(m):
+    check(ArgumentError, lambda: m.emmeans("trt", by=3), "by must be", "3")
+
+
+def test_emmeans_unknown_keyword_lists_accepted(m):
+    check(ArgumentError, lambda: m.emmeans("trt", bogus=2), "emmeans()", "'bogus'", "by, type, level", "offset")
+    check(ArgumentError, lambda: gl.emmeans(m, "trt", adjust="holm"), "'adjust'")
+
+
+def test_confint_unknown_keyword_message_unchanged(m):
+    check(ArgumentError, lambda: m.confint(bogus=1, method="Wald"),
+          "confint(method='Wald') got unexpected keyword argument(s) 'bogus'")
+
+
+@pytest.mark.parametrize("specs,by", [("trt", "trt"), ("~ trt | trt", None), (["trt", "sex"], ["sex"])])
+def test_emmeans_factor_in_specs_and_by(m, specs, by):
+    check(ArgumentError, lambda: m.emmeans(specs, by=by), "in both specs and by", "emmeans('trt', by='sex')")
+
+
+def test_emmeans_factor_twice(m):
+    check(ArgumentError, lambda: m.emmeans(["trt", "trt"]), "more than once", "'trt'")
+
+
+@pytest.mark.parametrize("specs,fix", [("pairwise ~ trt", "m.emmeans('trt').pairs()"),
+                                       ("revpairwise ~ trt | sex", ".pairs(reverse=True)"),
+                                       ("trt.vs.ctrl ~ trt", ".contrast(")])
+def test_emmeans_r_contrast_formula_points_to_pairs(m, specs, fix):
+    check(ArgumentError, lambda: m.emmeans(specs), repr(specs), fix)
+
+
+@pytest.mark.parametrize("bad", ["x", 1, None, "True"])
+def test_pairs_reverse_must_be_bool(m, bad):
+    check(ArgumentError, lambda: m.emmeans("trt").pairs(reverse=bad), "reverse must be True or False", repr(bad))
+
+
+@pytest.mark.parametrize("kw", [{"bias_adj": 1}, {"population": "yes"}])
+def test_emmeans_flags_must_be_bool(m, kw):
+    (name, bad), = kw.items()
+    check(ArgumentError, lambda: m.emmeans("trt", **kw), f"{name} must be True or False", repr(bad))
+
+
+def test_emmeans_bool_numpy_accepted(m):
+    a = m.emmeans("trt").pairs(reverse=np.bool_(True))
+    assert a["contrast"].iloc[0] == "treat / control"
+
+
+@pytest.mark.parametrize("bad", ["tukey-kramer", None, "Holm"])
+def test_pairs_unknown_adjust(m, bad):
+    check(ArgumentError, lambda: m.emmeans("trt").pairs(adjust=bad), repr(bad), "'tukey'", "'sidak'", "'holm'")
+
+
+@pytest.mark.parametrize("bad,frag", [(["a"], "p must be p values"), ([[0.1], [0.2, 0.3]], "p must be p values"),
+                                      ([[0.1, 0.2]], "one-dimensional"), ([1.5, 0.2], "between 0 and 1"),
+                                      ([True, False], "p must be p values")])
+def test_p_adjust_bad_p(bad, frag):
+    check(ArgumentError, lambda: gl.p_adjust(bad, "holm"), frag)
+
+
+def test_p_adjust_bad_method():
+    check(ArgumentError, lambda: gl.p_adjust([0.1], "tukey"), "'tukey'", "'holm'")
+
+
+@pytest.mark.parametrize("kw,frag", [({"offset": "a"}, "offset must be one finite number"),
+                                     ({"offset": np.nan}, "offset must be"), ({"at": 3}, "at must be a dict")])
+def test_emmeans_bad_offset_and_at(m, kw, frag):
+    check(ArgumentError, lambda: m.emmeans("trt", **kw), frag)

@@ -127,6 +127,15 @@ MC_SE_MULT = 4.0
 BIAS_ADJ_SMALL_SD_ABS = 1e-5
 # Simulation residuals: a test "passes" at p >= 0.05 and "fails" at p < 0.05 (fixed seeds).
 DHARMA_ALPHA = 0.05
+# Tukey's adjustment (studentized range, df = Inf; tests/test_emmeans_offset_tukey.py), the
+# distribution alone on R's numbers.  P values: our cancellation-free upper-tail integral vs R's
+# ptukey(lower.tail = FALSE), which is 1 - P(Q <= q) integrated to R's own accuracy: measured 2e-8
+# relative for p > 1e-7, k = 2..10 (R loses the tail below; those p values are not compared).
+TUKEY_P_REL = 1e-7
+# Critical values: scipy's studentized_range.ppf(df=inf) vs R's qtukey(nranges = 1), both
+# root-finders on the same integral; measured 1.3e-7 relative (qtukey's own eps is 1e-4 in q,
+# R stops far sooner than that here).
+TUKEY_Q_REL = 5e-7
 
 # ---- H6: the book's stored R output (issue 9; tests/test_book_r_outputs.py) ----------------
 # A number R prints that does not depend on a fit (data, draws, arithmetic) must be glmmlite's
