@@ -54,15 +54,19 @@ def p_adjust(p: Any, method: str = "none") -> np.ndarray:
     if not isinstance(method, str) or method not in ADJUST_METHODS:
         raise ArgumentError(f"adjust must be one of {', '.join(map(repr, ADJUST_METHODS))}, not {method!r}")
     p = _check_p(p)
-    k = p.size
+    out = p.copy()
+    ok = ~np.isnan(p)
+    q = p[ok]                       # as R: NaN stays NaN and does not count in the family's size
+    k = q.size
     if method == "none" or k == 0:
-        return p.copy()
+        return out
     if method == "bonferroni":
-        return np.minimum(1.0, p * k)
-    o = np.argsort(p, kind="stable")
-    adj = np.minimum(1.0, np.maximum.accumulate((k - np.arange(k)) * p[o]))
-    out = np.empty(k)
-    out[o] = adj
+        out[ok] = np.minimum(1.0, q * k)
+        return out
+    o = np.argsort(q, kind="stable")
+    adj = np.empty(k)
+    adj[o] = np.minimum(1.0, np.maximum.accumulate((k - np.arange(k)) * q[o]))
+    out[ok] = adj
     return out
 
 

@@ -248,3 +248,10 @@ def test_emmeans_contrast_of_two_nonestimable_cells_can_be_estimable(empty_cell)
 def test_emmeans_full_rank_model_has_every_cell(m):
     e = m.emmeans("trt", by="sex")
     assert e.estimable.all() and np.isfinite(e.summary()["prob"]).all()
+
+
+def test_p_adjust_leaves_nan_out_of_the_family():
+    """R: p.adjust(c(0.01, NA, 0.04, 0.03), "holm") is 0.03 NA 0.06 0.06 (a non-estimable
+    contrast's NaN does not count among the tests)."""
+    np.testing.assert_allclose(gl.p_adjust([0.01, np.nan, 0.04, 0.03], "holm"), [0.03, np.nan, 0.06, 0.06])
+    np.testing.assert_allclose(gl.p_adjust([0.01, np.nan, 0.04], "bonferroni"), [0.02, np.nan, 0.08])
