@@ -38,14 +38,16 @@ ADJUST_METHODS = ("none", "holm", "bonferroni")
 CONTRAST_ADJUST = ("tukey", "sidak", "bonferroni", "holm", "none")
 
 
-def p_adjust(p: Any, method: str = "none") -> np.ndarray:
-    """R's ``p.adjust(p, method)`` for "none", "holm" and "bonferroni".
+def p_adjust(p: Any, method: str = "none", n: int | None = None) -> np.ndarray:
+    """R's ``p.adjust(p, method, n)`` for "none", "holm" and "bonferroni".
 
     Parameters
     ----------
     p : array-like of float
         P values, each between 0 and 1 (NaN stays NaN).
     method : {"none", "holm", "bonferroni"}
+    n : int, optional
+        The number of tests (default: the p values that are not NaN, as R's).
 
     Returns
     -------
@@ -56,16 +58,20 @@ def p_adjust(p: Any, method: str = "none") -> np.ndarray:
     p = _check_p(p)
     out = p.copy()
     ok = ~np.isnan(p)
-    q = p[ok]                       # as R: NaN stays NaN and does not count in the family's size
+    q = p[ok]                       # as R: NaN stays NaN and by default does not count in n
     k = q.size
+    if n is None:
+        n = k
+    elif isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < k:
+        raise ArgumentError(f"n must be a whole number of tests, at least the {k} p values given, not {n!r}")
     if method == "none" or k == 0:
         return out
     if method == "bonferroni":
-        out[ok] = np.minimum(1.0, q * k)
+        out[ok] = np.minimum(1.0, q * n)
         return out
     o = np.argsort(q, kind="stable")
     adj = np.empty(k)
-    adj[o] = np.minimum(1.0, np.maximum.accumulate((k - np.arange(k)) * q[o]))
+    adj[o] = np.minimum(1.0, np.maximum.accumulate((n - np.arange(k)) * q[o]))
     out[ok] = adj
     return out
 
@@ -138,7 +144,7 @@ def adjust_family(z: np.ndarray, adjust: str, level: float, n_means: int) -> tup
     (p values, critical value): the interval is ``estimate +- critical * SE``.
     """
     z = np.asarray(z, float)
-    m = z.size
+    m = z.size                         # emmeans counts a non-estimable contrast among the tests too
     p = 2 * special.ndtr(-np.abs(z))
     if adjust == "none" or m == 0 or (adjust == "tukey" and n_means <= 2):   # Tukey for 2 means is the normal
         return p, float(special.ndtri(0.5 + level / 2))
@@ -151,4 +157,4 @@ def adjust_family(z: np.ndarray, adjust: str, level: float, n_means: int) -> tup
         ps = -np.expm1(m * np.log1p(-np.minimum(p, 1.0)))
         return np.minimum(1.0, ps), float(special.ndtri(0.5 + level ** (1.0 / m) / 2))
     crit = float(special.ndtri(1 - (1 - level) / (2 * m)))   # bonferroni and holm
-    return p_adjust(p, adjust), crit
+    return p_adjust(p, adjust, n=m), crit

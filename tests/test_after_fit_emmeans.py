@@ -255,3 +255,22 @@ def test_p_adjust_leaves_nan_out_of_the_family():
     contrast's NaN does not count among the tests)."""
     np.testing.assert_allclose(gl.p_adjust([0.01, np.nan, 0.04, 0.03], "holm"), [0.03, np.nan, 0.06, 0.06])
     np.testing.assert_allclose(gl.p_adjust([0.01, np.nan, 0.04], "bonferroni"), [0.02, np.nan, 0.08])
+
+
+def test_p_adjust_with_n_as_r():
+    """R: p.adjust(c(0.01, NA, 0.04, 0.03), "holm", n = 6) is 0.06 NA 0.16 0.15."""
+    np.testing.assert_allclose(gl.p_adjust([0.01, np.nan, 0.04, 0.03], "holm", n=6), [0.06, np.nan, 0.16, 0.15])
+    with pytest.raises(gl.ArgumentError, match="n must be"):
+        gl.p_adjust([0.01, 0.02], "holm", n=1)
+
+
+def test_nonestimable_contrasts_count_in_the_family(empty_cell):
+    """emmeans: 'bonferroni method for 6 tests' for the 6 pairs of 4 cells, 3 of them nonEst
+    (the empty cell's): each estimable p value is 6 times its unadjusted one."""
+    full, _ = empty_cell
+    with pytest.warns(gl.RankDeficiencyWarning):
+        e = full.emmeans(["trt", "sex"])
+    raw = e.pairs(adjust="none")["p.value"].to_numpy()
+    bonf = e.pairs(adjust="bonferroni")["p.value"].to_numpy()
+    assert np.isnan(raw).sum() == 3
+    np.testing.assert_allclose(bonf, np.minimum(1.0, 6 * raw), rtol=1e-12)
