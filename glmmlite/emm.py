@@ -39,6 +39,7 @@ from scipy import special
 from .emm_adjust import ADJUST_METHODS, CONTRAST_ADJUST, adjust_family, check_adjust, p_adjust
 from .argcheck import check_bool, takes_fit
 from .errors import ArgumentError, GlmmliteWarning, RankDeficiencyWarning, user_stacklevel
+from .inference.levels import check_level
 
 __all__ = ["emmeans", "EMM", "p_adjust", "ADJUST_METHODS", "CONTRAST_ADJUST"]
 
@@ -194,7 +195,6 @@ class EMM:
 
     def summary(self, level: float | None = None) -> pd.DataFrame:
         """The table of marginal means with SEs and intervals (emmeans' column names)."""
-        from .inference.levels import check_level
         level = self.level if level is None else check_level(level)
         z = special.ndtri(0.5 + level / 2)
         out = self.grid.copy()
@@ -244,7 +244,6 @@ class EMM:
                         n_means: dict[str, int] | None = None) -> pd.DataFrame:
         """The contrasts ``pairs`` (label, weights over the cells, by columns) as a table,
         adjusted within each by group; ``n_means``: Tukey's number of means per group key."""
-        from .inference.levels import check_level
         level = self.level if level is None else check_level(level)
         adjust = check_adjust(adjust)
         eta = self.L @ self.model.beta + self.offset   # every cell: a contrast may be estimable where its cells are not
@@ -457,7 +456,6 @@ def emmeans(m: Any, specs: Any, by: Any = None, type: str = "response", level: f
     EMM (``.summary()`` is the table; ``.pairs()``, ``.contrast()``, ``.compare()``).
     """
     from .formula import names_in
-    from .inference.levels import check_level
     if not isinstance(type, str) or type not in ("response", "link"):
         raise ArgumentError(f"type must be 'response' or 'link', not {type!r}")
     level = check_level(level)
