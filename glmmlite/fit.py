@@ -44,7 +44,11 @@ def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, off
     formula : str
         An lme4 formula, e.g. ``"y ~ trt * sex + (1|id)"``.  The response may be 0/1,
         boolean, a two-level factor, ``cbind(successes, failures)`` or a proportion
-        with ``weights`` = trials.
+        with ``weights`` = trials.  Terms may use ``factor(x)``, ``I(x^2)``, ``log(x)``
+        (and ``log2``, ``log10``, ``log1p``, ``exp``, ``expm1``, ``sqrt``, ``abs``),
+        ``offset(...)`` and ``scale(x)``, which centres and scales by the fitted data's
+        mean and standard deviation and reuses them for new data (as R does); the formula
+        is parsed, never evaluated.
     data : pandas.DataFrame (or a dict of equal-length columns)
     family : "binomial" or :func:`glmmlite.binomial` (``link`` = logit, probit, cloglog)
     weights : array-like, pandas Series or column name, optional

@@ -4,7 +4,7 @@ The formula language is R's (``?formula``) plus lme4's random-effect bars:
 
 * fixed part: ``+ - * / : ^ %in%``, ``0``/``1``/``-1``/``+0`` for the intercept,
   parentheses, a few whitelisted functions (``log(x)``, ``I(x^2)``,
-  ``factor(x)``, ...) and ``offset(...)``;
+  ``factor(x)``, ``scale(x)``, ...) and ``offset(...)``;
 * response: a column, ``cbind(successes, failures)`` whose arguments may be
   arithmetic on columns (``cbind(incidence, size - incidence)``), or an
   arithmetic expression such as ``incidence/size`` (a proportion);
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -38,7 +38,7 @@ __all__ = [
     "Node", "Name", "Num", "BinOp", "UnaryOp", "Call", "Paren",
     "TermSet", "RandomSpec", "Formula",
     "parse_formula", "parse_expression", "deparse", "evaluate_numeric", "names_in",
-    "NUMERIC_FUNCTIONS", "FACTOR_FUNCTIONS",
+    "NUMERIC_FUNCTIONS", "FACTOR_FUNCTIONS", "STATEFUL_FUNCTIONS", "scale_calls", "scale_stats",
 ]
 
 
@@ -102,6 +102,10 @@ NUMERIC_FUNCTIONS: dict[str, object] = {
     "exp": np.exp, "expm1": np.expm1, "sqrt": np.sqrt, "abs": np.abs,
     "I": None, "as.numeric": None,  # identity on numbers
 }
+# functions whose result depends on the data they are computed on: ``scale(x)`` centres by the
+# mean and divides by the standard deviation of the fitted data; new data (predict, simulate,
+# emmeans) reuse those two numbers, as R's ``makepredictcall`` does for ``lm``/``glmer``
+STATEFUL_FUNCTIONS = ("scale",)
 # calls that turn a column into a factor
 FACTOR_FUNCTIONS = ("factor", "as.factor")
 _SPECIAL_FUNCTIONS = ("offset", "cbind")
@@ -602,7 +606,9 @@ class _Encoder:
             if len(node.args) != 1 or not isinstance(_unparen(node.args[0]), Name):
                 raise _error(self.text, node.pos, f"{f}() takes one column name")
             return [self.install(node)]
-        if f in NUMERIC_FUNCTIONS:
+        if f in NUMERIC_FUNCTIONS or f in STATEFUL_FUNCTIONS:
+            if f == "scale" and len(node.args) != 1:
+                raise _unknown_function(self.text, node)
             if len(node.args) != 1:
                 raise _error(self.text, node.pos, f"{f}() takes exactly one argument")
             _check_numeric_expr(node.args[0], self.text)
@@ -621,7 +627,12 @@ class _Encoder:
 
 
 def _unknown_function(text: str, node: Call) -> FormulaError:
-    allowed = sorted(set(NUMERIC_FUNCTIONS) | set(FACTOR_FUNCTIONS) | set(_SPECIAL_FUNCTIONS))
+    allowed = sorted(set(NUMERIC_FUNCTIONS) | set(FACTOR_FUNCTIONS) | set(_SPECIAL_FUNCTIONS)
+                     | set(STATEFUL_FUNCTIONS))
+    if node.func == "scale" and len(node.args) != 1:
+        return _error(text, node.pos, "scale() takes one argument here (centre and scale both on, R's "
+                                      "default); for other choices make the column first, e.g. "
+                                      "d['xc'] = d['x'] - d['x'].mean()")
     return _error(text, node.pos, f"function {node.func}() is not supported in a formula "
                                   f"(formulas are parsed, not evaluated); allowed: "
                                   f"{', '.join(allowed)}")
@@ -633,22 +644,28 @@ def _check_numeric_expr(node: Node, text: str) -> None:
         if isinstance(n, BinOp) and n.op not in ("+", "-", "*", "/", "^"):
             raise _error(text, n.pos, f"operator {n.op!r} is not allowed in arithmetic "
                                       f"(inside {deparse(node)})")
-        if isinstance(n, Call) and n.func not in NUMERIC_FUNCTIONS:
+        if isinstance(n, Call) and (n.func not in NUMERIC_FUNCTIONS and n.func not in STATEFUL_FUNCTIONS
+                                    or n.func == "scale" and len(n.args) != 1):
             raise _unknown_function(text, n)
         if isinstance(n, Call) and len(n.args) != 1:
             raise _error(text, n.pos, f"{n.func}() takes exactly one argument")
 
 
-def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray],
+                     scales: Mapping[str, tuple[float, float]] | None = None) -> np.ndarray:
     """Compute an arithmetic expression on columns by walking its tree (no ``eval``).
 
     Parameters
     ----------
     node : Node
         Built from names, numbers, ``+ - * / ^``, parentheses and the functions in
-        :data:`NUMERIC_FUNCTIONS`.
+        :data:`NUMERIC_FUNCTIONS` and :data:`STATEFUL_FUNCTIONS`.
     columns : mapping
         Column name -> float array.
+    scales : mapping, optional
+        ``deparse`` of a ``scale(...)`` call -> its (centre, scale), those of the fitted data
+        (see :func:`scale_stats`).  A call not in it is centred and scaled on ``columns``
+        themselves.
 
     Returns
     -------
@@ -659,27 +676,32 @@ def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray]) -> np.ndarra
     if isinstance(node, Num):
         return np.float64(node.value)
     if isinstance(node, Paren):
-        return evaluate_numeric(node.expr, columns)
+        return evaluate_numeric(node.expr, columns, scales)
     if isinstance(node, UnaryOp):
-        v = evaluate_numeric(node.operand, columns)
+        v = evaluate_numeric(node.operand, columns, scales)
         return -v if node.op == "-" else v
+    if isinstance(node, Call) and node.func == "scale":
+        v = np.asarray(evaluate_numeric(node.args[0], columns, scales), dtype=float)
+        key = deparse(node)
+        center, sd = scales[key] if scales is not None and key in scales else scale_stats(v, key)
+        return (v - center) / sd
     if isinstance(node, Call):
         fn = NUMERIC_FUNCTIONS[node.func]
-        v = evaluate_numeric(node.args[0], columns)
+        v = evaluate_numeric(node.args[0], columns, scales)
         if fn is None:
             return v
         with np.errstate(all="ignore"):
             return fn(v)
     if isinstance(node, BinOp):
         if node.op == "^":
-            a = evaluate_numeric(node.left, columns)
-            b = evaluate_numeric(node.right, columns)
+            a = evaluate_numeric(node.left, columns, scales)
+            b = evaluate_numeric(node.right, columns, scales)
             with np.errstate(all="ignore"):
                 return np.power(a, b)
         first, chain = _left_spine(node)   # a + b - c * d ...: left to right, by a loop
-        acc = evaluate_numeric(first, columns)
+        acc = evaluate_numeric(first, columns, scales)
         for b_node in chain:
-            b = evaluate_numeric(b_node.right, columns)
+            b = evaluate_numeric(b_node.right, columns, scales)
             with np.errstate(all="ignore"):
                 if b_node.op == "+":
                     acc = acc + b
@@ -693,6 +715,42 @@ def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray]) -> np.ndarra
                     raise FormulaError(f"cannot compute {deparse(node)!r} as a number")
         return acc
     raise FormulaError(f"cannot compute {deparse(node)!r} as a number")
+
+
+def scale_calls(nodes: Iterable[Node]) -> list[Call]:
+    """The ``scale(...)`` calls in ``nodes``, innermost first (so ``scale(scale(x))``'s inner
+    call comes before the outer one), each once."""
+    out: dict[str, Call] = {}
+    for node in nodes:
+        for n in reversed(list(_iter_nodes(node))):
+            if isinstance(n, Call) and n.func == "scale":
+                out.setdefault(deparse(n), n)
+    return list(out.values())
+
+
+def scale_stats(values: np.ndarray, label: str) -> tuple[float, float]:
+    """R's ``scale(x)``: the mean and the standard deviation (divisor n - 1) of the values
+    that are not missing.
+
+    Raises
+    ------
+    FormulaError
+        When fewer than two values are present or they are all equal (R would divide by 0
+        and fill the column with NaN).
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[~np.isnan(v)]
+    if v.size < 2 or not np.all(np.isfinite(v)):
+        raise FormulaError(f"{label} needs at least two finite values to centre and scale; "
+                           f"the data give {v.size} non-missing value(s)"
+                           f"{'' if np.all(np.isfinite(v)) else ', some infinite'}")
+    center = float(v.mean())
+    sd = float(np.sqrt(np.sum((v - center) ** 2) / (v.size - 1)))
+    if not sd > 0:
+        raise FormulaError(f"{label}: every value is {center:.6g}, so its standard deviation is 0 "
+                           "and it cannot be scaled (R would give a column of NaN); leave it out or use "
+                           "a variable that varies")
+    return center, sd
 
 
 # ----------------------------------------------------------------------------- random part

@@ -32,12 +32,12 @@ from .contrasts import (
 from .errors import user_stacklevel  # noqa: F401  (re-exported)
 from .family import Binomial
 from .errors import (
-    ArgumentError, DataError, GlmmliteWarning, MissingValuesWarning, NewDataError,
+    ArgumentError, DataError, FormulaError, GlmmliteWarning, MissingValuesWarning, NewDataError,
     RankDeficiencyWarning, ResponseError,
 )
 from .formula import (
     FACTOR_FUNCTIONS, Call, Formula, Name, Node, Paren, RandomSpec, TermSet, deparse,
-    evaluate_numeric, names_in, parse_formula,
+    evaluate_numeric, names_in, parse_formula, scale_calls, scale_stats,
 )
 from .newdata import as_frame
 
@@ -132,6 +132,7 @@ class _DesignSpec:
     names: list[str]                   # all columns, before dropping aliased ones
     keep: np.ndarray | None = None     # indices of the kept columns (None = all)
     null_basis: np.ndarray | None = None  # orthonormal basis of the null space of all columns (aliased only)
+    scales: dict[str, tuple[float, float]] = field(default_factory=dict)  # scale(...) -> centre, sd of the fit
 
 
 @dataclass
@@ -156,6 +157,7 @@ class _FrameSpec:
     formula: Formula
     fixed: _DesignSpec
     offsets: list[Node] = field(default_factory=list)
+    scales: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -269,7 +271,7 @@ class ModelFrame:
         off = np.zeros(len(nd))
         for node in self.spec.offsets:
             _require_columns(nd, names_in(node), "offset", NewDataError)
-            off = off + _numeric_expr(nd, node, NewDataError)
+            off = off + _numeric_expr(nd, node, NewDataError, self.spec.scales)
         return off
 
 
@@ -423,10 +425,11 @@ def _describe_values(s: pd.Series, k: int = 5) -> str:
     return f"{s.dtype} values such as " + ", ".join(repr(r_label(v)) for v in vals)
 
 
-def _numeric_expr(data: pd.DataFrame, node: Node, exc: type[Exception] = DataError) -> np.ndarray:
+def _numeric_expr(data: pd.DataFrame, node: Node, exc: type[Exception] = DataError,
+                  scales: dict[str, tuple[float, float]] | None = None) -> np.ndarray:
     what = repr(deparse(node))
     cols = {n: _numeric_column(data, n, what, exc) for n in names_in(node)}
-    v = evaluate_numeric(node, cols)
+    v = evaluate_numeric(node, cols, scales)
     return np.broadcast_to(np.asarray(v, dtype=float), (len(data),)).copy()
 
 
@@ -440,8 +443,8 @@ def _factor_source(node: Node) -> str | None:
     return None
 
 
-def _variable_values(data: pd.DataFrame, label: str, node: Node
-                     ) -> tuple[VarCoding, np.ndarray]:
+def _variable_values(data: pd.DataFrame, label: str, node: Node,
+                     scales: dict[str, tuple[float, float]] | None = None) -> tuple[VarCoding, np.ndarray]:
     """Coding and values (floats, or int64 level codes) of one model variable."""
     src = _factor_source(node)
     if src is not None:
@@ -465,15 +468,29 @@ def _variable_values(data: pd.DataFrame, label: str, node: Node
                 raise DataError(_stray_message(node.id, stray, "the formula"))
             _refuse_numbers_and_text(s, node.id)
         return VarCoding(label, info), codes
-    return VarCoding(label), _numeric_expr(data, node)
+    return VarCoding(label), _numeric_expr(data, node, DataError, scales)
 
 
-def _build_design(data: pd.DataFrame, ts: TermSet, where: str, n: int
-                  ) -> tuple[np.ndarray, _DesignSpec]:
+def _scale_table(data: pd.DataFrame, nodes: list[Node]) -> dict[str, tuple[float, float]]:
+    """Centre and standard deviation of every ``scale(...)`` in ``nodes``, computed as R's model
+    frame does: on all rows of ``data`` where the scaled expression is not missing, before rows
+    with missing values elsewhere are dropped.  Kept in the model frame for new data."""
+    table: dict[str, tuple[float, float]] = {}
+    for call in scale_calls(nodes):
+        inner = _numeric_expr(data, call.args[0], DataError, table)
+        try:
+            table[deparse(call)] = scale_stats(inner, deparse(call))
+        except FormulaError as e:         # a property of the data, not of the formula's text
+            raise DataError(str(e)) from None
+    return table
+
+
+def _build_design(data: pd.DataFrame, ts: TermSet, where: str, n: int,
+                  scales: dict[str, tuple[float, float]] | None = None) -> tuple[np.ndarray, _DesignSpec]:
     codings: dict[str, VarCoding] = {}
     values: dict[str, np.ndarray] = {}
     for label, node in ts.variables.items():
-        coding, vals = _variable_values(data, label, node)
+        coding, vals = _variable_values(data, label, node, scales)
         if coding.is_factor and coding.nlevels < 2:
             lev = coding.factor.labels
             raise DataError(
@@ -495,7 +512,8 @@ def _build_design(data: pd.DataFrame, ts: TermSet, where: str, n: int
         values[label] = vals
     codes = term_codes(ts.terms, ts.intercept, codings)
     X, names, codes = design_columns(ts.terms, ts.intercept, codings, values, n, codes)
-    spec = _DesignSpec(list(ts.terms), ts.intercept, dict(ts.variables), codings, codes, names)
+    spec = _DesignSpec(list(ts.terms), ts.intercept, dict(ts.variables), codings, codes, names,
+                       scales={k: v for k, v in (scales or {}).items()})
     return X, spec
 
 
@@ -529,7 +547,7 @@ def _rebuild_design(d: _DesignSpec, nd: pd.DataFrame, where: str) -> np.ndarray:
             if isinstance(node, Name):
                 values[label] = _numeric_column(nd, node.id, f"the {where}", NewDataError)
             else:
-                values[label] = _numeric_expr(nd, node, NewDataError)
+                values[label] = _numeric_expr(nd, node, NewDataError, d.scales)
     X, _, _ = design_columns(d.terms, d.intercept, d.codings, values, len(nd), d.codes, missing)
     return X
 
@@ -911,6 +929,10 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
             f"log(exposure)), where anything beyond +-40 already means a probability of exactly 0 or 1; "
             f"offsets beyond +-{MAX_ABS_OFFSET:g} are refused")
 
+    # ---- scale(...): centre and sd from every row where its argument is present (R's model frame)
+    scales = _scale_table(data, [*parsed.fixed.variables.values(), *parsed.offsets,
+                                 *(v for rs in parsed.random for v in rs.lhs.variables.values())])
+
     # ---- missing values (R's na.omit on the model frame)
     used = parsed.column_names()
     keep = np.ones(n0, dtype=bool)
@@ -953,7 +975,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
     # ---- offset
     off = np.zeros(n) if o_arr is None else o_arr.astype(float).copy()
     for node in parsed.offsets:
-        v = _numeric_expr(frame, node)
+        v = _numeric_expr(frame, node, DataError, scales)
         if not np.all(np.isfinite(v)):
             raise DataError(f"offset({deparse(node)}) has non-finite values")
         if (np.abs(v) > MAX_ABS_OFFSET).any():
@@ -964,7 +986,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
         off = off + v
 
     # ---- fixed effects
-    X, fspec = _build_design(frame, parsed.fixed, "fixed effects", n)
+    X, fspec = _build_design(frame, parsed.fixed, "fixed effects", n, scales)
     names = list(fspec.names)
     dropped: list[str] = []
     aliased = _aliased_columns(X)
@@ -1000,7 +1022,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
                 "on its variance; lme4's glmer fits it anyway and returns an arbitrary variance, often a "
                 "boundary fit). Remove the term; an observation-level random effect is meaningful for "
                 "counts, cbind(successes, failures) or proportions with weights= (trials > 1)")
-        Xr, dspec = _build_design(frame, rs.lhs, f"random term ({rs.text})", n)
+        Xr, dspec = _build_design(frame, rs.lhs, f"random term ({rs.text})", n, scales)
         terms.append(RandomTerm(group=label, names=list(dspec.names), levels=levels, codes=codes,
                                 X=Xr, spec=_TermSpec(rs, dspec, gspec)))
     _warn_repeated_terms(terms)
@@ -1010,7 +1032,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
         ordr = sorted(range(len(nl)), key=lambda i: nl[i])[::-1]
         terms = [terms[i] for i in ordr]
 
-    spec = _FrameSpec(parsed, fspec, list(parsed.offsets))
+    spec = _FrameSpec(parsed, fspec, list(parsed.offsets), scales)
     return ModelFrame(formula=text, data=frame, y=np.ascontiguousarray(y, dtype=float),
                       weights=np.ascontiguousarray(w, dtype=float), offset=off, X=X,
                       fixef_names=names, random=terms, response=resp, n_dropped=n_dropped,
