@@ -132,8 +132,46 @@ class GlmerControl:
         return dataclasses.replace(self, **changes)
 
 
+#: glmerControl's arguments (R's names and their Python spellings) with what to do in glmmlite
+LME4_SETTINGS: dict[str, str] = {
+    "optimizer": (
+        "glmmlite has one optimizer (quasi-Newton BFGS on the gradient of the Laplace deviance, "
+        "then a Newton step; glmmlite.optimize) in place of lme4's choice of bobyqa or Nelder_Mead, so "
+        "there is nothing to choose. Where lme4 users switch optimizer after 'Model failed to converge', "
+        "follow the warning's own advice (rescale predictors, simplify the random effects) or raise maxiter="),
+    "optCtrl": "lme4's optCtrl = list(maxfun = ...) is maxiter= here",
+    "calc.derivs": "calc.derivs = FALSE is check_conv=False here",
+    "check.conv.singular": "isSingular's tolerance is singular_tol= here",
+    "boundary.tol": "boundary.tol is boundary_tol= here",
+    "check.conv.grad": "the gradient check's tolerance is grad_tol= here",
+    "tolPwrss": ("glmmlite runs PIRLS to convergence (lme4 stops at tolPwrss = 1e-7 relative), so there "
+                 "is no setting for it"),
+    "nAGQ0initStep": "glmmlite has no nAGQ = 0 stage (glmer's nAGQ=0 is not offered), so there is nothing to set",
+}
+for _r, _why in list(LME4_SETTINGS.items()):
+    LME4_SETTINGS.setdefault(_r.replace(".", "_"), _why)
+    LME4_SETTINGS.setdefault(_r.lower().replace(".", "_"), _why)
+
+
+def _lme4_names_first(init):
+    """GlmerControl(optimizer="bobyqa") and other glmerControl arguments: say what they are here
+    before the generic unknown-keyword error."""
+    import functools
+
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        known = {f.name for f in dataclasses.fields(GlmerControl)}
+        lme4 = [k for k in kwargs if k not in known and k in LME4_SETTINGS]
+        if lme4:
+            raise ArgumentError("GlmerControl(" + ", ".join(f"{k}=...)" for k in lme4) + ": "
+                                + "; ".join(LME4_SETTINGS[k] for k in lme4)
+                                + f". Settings: {', '.join(sorted(known))}")
+        return init(self, *args, **kwargs)
+    return wrapper
+
+
 # an unknown setting, GlmerControl(bogus=1) or .replace(bogus=1), is an ArgumentError naming the settings
-GlmerControl.__init__ = strict_keywords(GlmerControl.__init__)  # type: ignore[method-assign]
+GlmerControl.__init__ = _lme4_names_first(strict_keywords(GlmerControl.__init__))  # type: ignore[method-assign]
 
 
 def as_control(control) -> GlmerControl:

@@ -295,6 +295,14 @@ def test_control_unknown_keyword():
     assert gl.GlmerControl(maxiter=3).replace(grad_tol=1e-3).maxiter == 3
 
 
+def test_control_lme4_settings_say_what_they_are_here():
+    """glmerControl's arguments, the first thing an lme4 user tries after a convergence warning."""
+    check(ArgumentError, lambda: gl.GlmerControl(optimizer="bobyqa"), "optimizer", "one optimizer", "maxiter=")
+    check(ArgumentError, lambda: gl.GlmerControl(optCtrl={"maxfun": 1e5}), "optCtrl", "maxiter=")
+    check(ArgumentError, lambda: gl.GlmerControl(calc_derivs=False), "calc.derivs", "check_conv=False")
+    check(ArgumentError, lambda: gl.GlmerControl().replace(tolPwrss=1e-10), "tolPwrss", "PIRLS")
+
+
 @pytest.mark.parametrize("bad", ["a", -1, 0, np.nan, True])
 def test_is_singular_bad_tol(m, bad):
     check(ArgumentError, lambda: m.is_singular(tol=bad), "tol", repr(bad))
