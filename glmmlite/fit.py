@@ -16,6 +16,7 @@ from numbers import Integral
 
 import pandas as pd
 
+from .argcheck import reject_unknown
 from .control import GlmerControl, as_control
 from .errors import ArgumentError, caller_names
 from .family import as_family
@@ -33,6 +34,44 @@ _check_convergence = check_convergence     # old name
 __all__ = ["glmer"]
 
 
+#: lme4::glmer's other arguments (R's names and their Python spellings): what to do in glmmlite
+LME4_ARGUMENTS: dict[str, str] = {
+    "REML": ("a GLMM has no REML: glmer fits by maximum likelihood (lme4's glmer has no REML "
+             "argument either; REML is lmer's); leave it out"),
+    "subset": "select the rows first, e.g. gl.glmer(formula, data=d[d['trt'] == 'treat'])",
+    "na.action": ("rows with a missing value in a column the model uses are dropped (R's na.omit, the "
+                  "default) and a MissingValuesWarning says how many; for another rule, prepare the "
+                  "rows first"),
+    "verbose": "there is no progress output for a fit; m.optinfo tells how it went",
+    "start": "a fit starts from lme4's values; for a new response from a fitted model use m.refit(y)",
+    "devFunOnly": ("the deviance of a fitted model at other parameters is m.devfun_sdcor(params), "
+                   "params on the sd/cor scale then the fixed effects (names: m.param_names_sdcor())"),
+    "contrasts": "factors use treatment contrasts (R's contr.treatment); an ordered factor uses contr.poly",
+    "mustart": "a fit starts from the GLM fit, as lme4's",
+    "etastart": "a fit starts from the GLM fit, as lme4's",
+}
+for _r, _why in list(LME4_ARGUMENTS.items()):
+    LME4_ARGUMENTS.setdefault(_r.replace(".", "_"), _why)
+_GLMER_KEYWORDS = ("formula", "data", "family", "weights", "offset", "nAGQ", "data_name", "control")
+
+
+def _lme4_arguments(fit):
+    """glmer(..., REML=FALSE) and other lme4 arguments: an ArgumentError that says what they are
+    in glmmlite; any other unknown keyword: one that lists those glmer takes."""
+    import functools
+
+    @functools.wraps(fit)
+    def wrapper(*args, **kwargs):
+        unknown = [k for k in kwargs if k not in _GLMER_KEYWORDS]
+        hints = [f"{k}: {LME4_ARGUMENTS[k]}" for k in unknown if k in LME4_ARGUMENTS]
+        if hints:
+            raise ArgumentError("glmer() does not take lme4's " + "; ".join(hints))
+        reject_unknown("glmer()", unknown, _GLMER_KEYWORDS)
+        return fit(*args, **kwargs)
+    return wrapper
+
+
+@_lme4_arguments
 def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, offset=None,
           nAGQ: int = 1, data_name: str | None = None, control: GlmerControl | None = None) -> GlmerResult:
     """Fit a binomial generalized linear mixed model by maximum likelihood.

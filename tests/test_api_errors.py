@@ -295,6 +295,15 @@ def test_control_unknown_keyword():
     assert gl.GlmerControl(maxiter=3).replace(grad_tol=1e-3).maxiter == 3
 
 
+def test_glmer_lme4_arguments_say_what_they_are_here():
+    d = gl.simulate_article_data(seed=1)
+    check(ArgumentError, lambda: gl.glmer("y ~ trt + (1|id)", d, REML=False), "REML", "maximum likelihood")
+    check(ArgumentError, lambda: gl.glmer("y ~ trt + (1|id)", d, subset="trt == 'treat'"), "subset",
+          "select the rows first")
+    check(ArgumentError, lambda: gl.glmer("y ~ trt + (1|id)", d, na_action="na.omit"), "na_action", "na.omit")
+    check(ArgumentError, lambda: gl.glmer("y ~ trt + (1|id)", d, bogus=1), "glmer()", "'bogus'", "nAGQ", "control")
+
+
 def test_control_lme4_settings_say_what_they_are_here():
     """glmerControl's arguments, the first thing an lme4 user tries after a convergence warning."""
     check(ArgumentError, lambda: gl.GlmerControl(optimizer="bobyqa"), "optimizer", "one optimizer", "maxiter=")
