@@ -17,6 +17,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import warnings
 from dataclasses import dataclass, field
@@ -213,6 +214,32 @@ class ModelFrame:
     def successes(self) -> np.ndarray:
         """Number of successes per row, ``y * weights``."""
         return self.y * self.weights
+
+    def without_fixed_terms(self, labels: list[str]) -> "ModelFrame":
+        """The same rows, response, weights, offset and random effects with the fixed-effect
+        terms ``labels`` (R's term labels, ``"trt:sex"``) left out: R's ``update(m, . ~ . - term)``.
+
+        The remaining terms are coded afresh, as R codes the new formula: dropping ``trt`` from
+        ``trt * sex`` leaves ``trt:sex`` coded with both levels of ``trt`` (the same columns'
+        span).
+        """
+        parsed = self.parsed
+        drop = set(labels)
+        unknown = [lab for lab in labels if lab not in parsed.fixed.labels]
+        if unknown:
+            raise ArgumentError(f"{', '.join(map(repr, unknown))} is not a fixed-effect term of {self.formula!r}; "
+                                f"its terms: {', '.join(parsed.fixed.labels) or 'none'}")
+        terms = [t for t, lab in zip(parsed.fixed.terms, parsed.fixed.labels) if lab not in drop]
+        used = {v for t in terms for v in t}
+        fixed = TermSet(parsed.fixed.intercept, {k: v for k, v in parsed.fixed.variables.items() if k in used},
+                        terms)
+        rhs = [fixed.deparse()] + [f"offset({deparse(o)})" for o in parsed.offsets] + \
+              [f"({r.text})" for r in parsed.random]
+        text = f"{parsed.response_label} ~ " + " + ".join(rhs)
+        scales = self.spec.scales
+        X, names, fspec, dropped = _fixed_part(self.data, fixed, self.n, scales)
+        spec = _FrameSpec(dataclasses.replace(parsed, text=text, fixed=fixed), fspec, list(parsed.offsets), scales)
+        return dataclasses.replace(self, formula=text, X=X, fixef_names=names, dropped_fixef=dropped, spec=spec)
 
     def fixed_matrix(self, newdata: pd.DataFrame) -> np.ndarray:
         """X for ``newdata``: same columns in the same order (raises NewDataError).
@@ -483,6 +510,29 @@ def _scale_table(data: pd.DataFrame, nodes: list[Node]) -> dict[str, tuple[float
         except FormulaError as e:         # a property of the data, not of the formula's text
             raise DataError(str(e)) from None
     return table
+
+
+def _fixed_part(frame: pd.DataFrame, ts: TermSet, n: int, scales: dict[str, tuple[float, float]]
+                ) -> tuple[np.ndarray, list[str], _DesignSpec, list[str]]:
+    """X (aliased columns dropped, with lme4's warning), its column names, how to rebuild it,
+    and the names of the dropped columns."""
+    X, fspec = _build_design(frame, ts, "fixed effects", n, scales)
+    names = list(fspec.names)
+    dropped: list[str] = []
+    aliased = _aliased_columns(X)
+    if aliased:
+        keep_cols = np.array([j for j in range(X.shape[1]) if j not in set(aliased)], dtype=np.int64)
+        dropped = [names[j] for j in aliased]
+        fspec.null_basis = _null_basis(X, keep_cols, np.asarray(aliased, dtype=np.int64))
+        X = np.ascontiguousarray(X[:, keep_cols])
+        names = [names[j] for j in keep_cols]
+        fspec.keep = keep_cols
+        k = len(dropped)
+        warnings.warn(RankDeficiencyWarning(
+            f"fixed-effect model matrix is rank deficient so dropping {k} column"
+            f"{'s' if k > 1 else ''} / coefficient{'s' if k > 1 else ''}: "
+            f"{', '.join(dropped)}"), stacklevel=user_stacklevel())
+    return X, names, fspec, dropped
 
 
 def _build_design(data: pd.DataFrame, ts: TermSet, where: str, n: int,
@@ -986,22 +1036,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
         off = off + v
 
     # ---- fixed effects
-    X, fspec = _build_design(frame, parsed.fixed, "fixed effects", n, scales)
-    names = list(fspec.names)
-    dropped: list[str] = []
-    aliased = _aliased_columns(X)
-    if aliased:
-        keep_cols = np.array([j for j in range(X.shape[1]) if j not in set(aliased)], dtype=np.int64)
-        dropped = [names[j] for j in aliased]
-        fspec.null_basis = _null_basis(X, keep_cols, np.asarray(aliased, dtype=np.int64))
-        X = np.ascontiguousarray(X[:, keep_cols])
-        names = [names[j] for j in keep_cols]
-        fspec.keep = keep_cols
-        k = len(dropped)
-        warnings.warn(RankDeficiencyWarning(
-            f"fixed-effect model matrix is rank deficient so dropping {k} column"
-            f"{'s' if k > 1 else ''} / coefficient{'s' if k > 1 else ''}: "
-            f"{', '.join(dropped)}"), stacklevel=user_stacklevel())
+    X, names, fspec, dropped = _fixed_part(frame, parsed.fixed, n, scales)
 
     # ---- random effects (lme4's mkReTrms)
     terms: list[RandomTerm] = []
