@@ -21,13 +21,14 @@ from ..errors import ArgumentError, GlmmliteWarning, caller_names as _caller_nam
 from ..html_print import anova_html
 from ..lme4_tables import format_anova
 from ..summary import formula_text
+from .headed_table import HeadedTable
 
 __all__ = ["anova", "AnovaTable"]
 
 COLUMNS = ["npar", "AIC", "BIC", "logLik", "deviance", "Chisq", "Df", "Pr(>Chisq)"]
 
 
-class AnovaTable:
+class AnovaTable(HeadedTable):
     """The table of :func:`anova`: a DataFrame plus R's heading.
 
     Behaves like the DataFrame for indexing (``tab["Chisq"]``, ``tab.loc["m"]``,
@@ -45,32 +46,15 @@ class AnovaTable:
         Model label -> formula.
     """
 
+    _own = ("table", "heading", "formulas")
+
     def __init__(self, table: pd.DataFrame, heading: list[str], formulas: dict[str, str]) -> None:
         self.table = table
         self.heading = heading
         self.formulas = formulas
 
-    # DataFrame-like access
-    def __getitem__(self, key: Any) -> Any:
-        return self.table[key]
-
-    def __getattr__(self, name: str) -> Any:
-        if name in ("table", "heading", "formulas"):
-            raise AttributeError(name)
-        return getattr(self.table, name)
-
-    def __len__(self) -> int:
-        return len(self.table)
-
-    def to_frame(self) -> pd.DataFrame:
-        """A copy of the table as a DataFrame."""
-        return self.table.copy()
-
     def __str__(self) -> str:
         return format_anova(self)
-
-    def __repr__(self) -> str:
-        return self.__str__()
 
     def _repr_html_(self) -> str:
         return anova_html(self)

@@ -26,11 +26,12 @@ from ..formula import TermSet, _Encoder, parse_expression
 from ..html_print import table_html
 from ..rprint import SIGNIF_LEGEND, print_coefmat
 from ..summary import formula_text
+from .headed_table import HeadedTable
 
 __all__ = ["drop1", "Drop1Table", "drop_scope"]
 
 
-class Drop1Table:
+class Drop1Table(HeadedTable):
     """The table of :func:`drop1`: a DataFrame plus R's heading.
 
     Indexing works as on the DataFrame (``tab["AIC"]``, ``tab.loc["trt:sex"]``); ``str(tab)``
@@ -47,25 +48,12 @@ class Drop1Table:
         Term -> the refitted model without it (a :class:`GlmerResult`).
     """
 
+    _own = ("table", "heading", "fits")
+
     def __init__(self, table: pd.DataFrame, heading: list[str], fits: dict[str, Any]) -> None:
         self.table = table
         self.heading = heading
         self.fits = fits
-
-    def __getitem__(self, key: Any) -> Any:
-        return self.table[key]
-
-    def __getattr__(self, name: str) -> Any:
-        if name in ("table", "heading", "fits"):
-            raise AttributeError(name)
-        return getattr(self.table, name)
-
-    def __len__(self) -> int:
-        return len(self.table)
-
-    def to_frame(self) -> pd.DataFrame:
-        """A copy of the table as a DataFrame."""
-        return self.table.copy()
 
     def _cells(self, width: int = 80):
         cols = [self.table[c].to_numpy(dtype=float).tolist() for c in self.table.columns]
@@ -80,9 +68,6 @@ class Drop1Table:
     def __str__(self) -> str:
         lines, _, _, _ = self._cells()
         return "\n".join(self.heading + lines)
-
-    def __repr__(self) -> str:
-        return self.__str__()
 
     def _repr_html_(self) -> str:
         _, cells, header, stars = self._cells()
