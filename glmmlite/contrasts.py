@@ -529,7 +529,12 @@ def design_columns(terms: Sequence[tuple[str, ...]], intercept: bool,
                 vcols, vnames = _factor_columns(c, tcodes[v], values[v],
                                                 None if missing is None else missing.get(v))
             else:
-                vcols, vnames = [np.asarray(values[v], dtype=float)], [c.label]
+                vals = np.asarray(values[v], dtype=float)
+                if vals.ndim == 2:        # a matrix variable, poly(x, 2): R names its columns label1, label2
+                    vcols = [vals[:, j] for j in range(vals.shape[1])]
+                    vnames = [f"{c.label}{j + 1}" for j in range(vals.shape[1])]
+                else:
+                    vcols, vnames = [vals], [c.label]
             tcols = [a * b for b in vcols for a in tcols]
             tnames = [(a + ":" + b) if a else b for b in vnames for a in tnames]
         cols.extend(tcols)

@@ -85,9 +85,9 @@ def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, off
         boolean, a two-level factor, ``cbind(successes, failures)`` or a proportion
         with ``weights`` = trials.  Terms may use ``factor(x)``, ``I(x^2)``, ``log(x)``
         (and ``log2``, ``log10``, ``log1p``, ``exp``, ``expm1``, ``sqrt``, ``abs``),
-        ``offset(...)`` and ``scale(x)``, which centres and scales by the fitted data's
-        mean and standard deviation and reuses them for new data (as R does); the formula
-        is parsed, never evaluated.
+        ``offset(...)``, ``scale(x)`` and ``poly(x, degree)`` (orthogonal polynomials):
+        these two take their numbers (mean and SD; R's alpha and norm2) from the fitted data
+        and reuse them for new data, as R does.  The formula is parsed, never evaluated.
     data : pandas.DataFrame (or a dict of equal-length columns)
     family : "binomial" or :func:`glmmlite.binomial` (``link`` = logit, probit, cloglog)
     weights : array-like, pandas Series or column name, optional

@@ -4,7 +4,7 @@ The formula language is R's (``?formula``) plus lme4's random-effect bars:
 
 * fixed part: ``+ - * / : ^ %in%``, ``0``/``1``/``-1``/``+0`` for the intercept,
   parentheses, a few whitelisted functions (``log(x)``, ``I(x^2)``,
-  ``factor(x)``, ``scale(x)``, ...) and ``offset(...)``;
+  ``factor(x)``, ``scale(x)``, ``poly(x, 2)``, ...) and ``offset(...)``;
 * response: a column, ``cbind(successes, failures)`` whose arguments may be
   arithmetic on columns (``cbind(incidence, size - incidence)``), or an
   arithmetic expression such as ``incidence/size`` (a proportion);
@@ -38,7 +38,8 @@ __all__ = [
     "Node", "Name", "Num", "BinOp", "UnaryOp", "Call", "Paren",
     "TermSet", "RandomSpec", "Formula",
     "parse_formula", "parse_expression", "deparse", "evaluate_numeric", "names_in",
-    "NUMERIC_FUNCTIONS", "FACTOR_FUNCTIONS", "STATEFUL_FUNCTIONS", "scale_calls", "scale_stats",
+    "NUMERIC_FUNCTIONS", "FACTOR_FUNCTIONS", "STATEFUL_FUNCTIONS", "stateful_calls", "scale_stats",
+    "poly_coefs", "poly_columns",
 ]
 
 
@@ -103,9 +104,12 @@ NUMERIC_FUNCTIONS: dict[str, object] = {
     "I": None, "as.numeric": None,  # identity on numbers
 }
 # functions whose result depends on the data they are computed on: ``scale(x)`` centres by the
-# mean and divides by the standard deviation of the fitted data; new data (predict, simulate,
-# emmeans) reuse those two numbers, as R's ``makepredictcall`` does for ``lm``/``glmer``
-STATEFUL_FUNCTIONS = ("scale",)
+# mean and divides by the standard deviation of the fitted data, ``poly(x, degree)`` gives the
+# orthogonal polynomials of the fitted data's x (several columns: a term of its own only); new
+# data (predict, simulate, emmeans) reuse the fit's numbers, as R's ``makepredictcall`` does
+STATEFUL_FUNCTIONS = ("scale", "poly")
+#: the highest degree of poly() accepted
+POLY_MAX_DEGREE = 20
 # calls that turn a column into a factor
 FACTOR_FUNCTIONS = ("factor", "as.factor")
 _SPECIAL_FUNCTIONS = ("offset", "cbind")
@@ -292,6 +296,9 @@ def _tokenize(text: str) -> list[_Token]:
             if c.isalnum():
                 raise _error(text, i, f"unexpected character {c!r}: write a column name with "
                                       f"non-ASCII characters in `backticks`")
+            if c == "=":
+                raise _error(text, i, "unexpected '=': named arguments (degree = 2, raw = TRUE) are not "
+                                      "supported in a formula; give arguments by position, as poly(x, 2)")
             raise _error(text, i, f"unexpected character {c!r}")
     tokens.append(_Token("end", "", n))
     return tokens
@@ -606,6 +613,9 @@ class _Encoder:
             if len(node.args) != 1 or not isinstance(_unparen(node.args[0]), Name):
                 raise _error(self.text, node.pos, f"{f}() takes one column name")
             return [self.install(node)]
+        if f == "poly":
+            _check_poly(node, self.text)
+            return [self.install(node)]
         if f in NUMERIC_FUNCTIONS or f in STATEFUL_FUNCTIONS:
             if f == "scale" and len(node.args) != 1:
                 raise _unknown_function(self.text, node)
@@ -638,9 +648,25 @@ def _unknown_function(text: str, node: Call) -> FormulaError:
                                   f"{', '.join(allowed)}")
 
 
+def _check_poly(node: Call, text: str) -> None:
+    """``poly(x, degree)``: an arithmetic expression and a whole number from 1 to POLY_MAX_DEGREE."""
+    if len(node.args) != 2 or not isinstance(_unparen(node.args[1]), Num):
+        raise _error(text, node.pos, "poly() takes a variable and a degree, as poly(x, 2) (orthogonal "
+                                     "polynomials; named arguments such as raw = TRUE are not supported: for "
+                                     "raw powers write x + I(x^2))")
+    degree = _unparen(node.args[1]).value
+    if not (float(degree).is_integer() and 1 <= degree <= POLY_MAX_DEGREE):
+        raise _error(text, node.pos, f"poly()'s degree must be a whole number from 1 to {POLY_MAX_DEGREE}, "
+                                     f"not {_num_label(degree)}")
+    _check_numeric_expr(node.args[0], text)
+
+
 def _check_numeric_expr(node: Node, text: str) -> None:
     """Arithmetic on columns: names, numbers, + - * / ^, parentheses, whitelisted functions."""
     for n in _iter_nodes(node):
+        if isinstance(n, Call) and n.func == "poly":
+            raise _error(text, n.pos, f"{deparse(n)} gives several columns, so it cannot be part of an "
+                                      "expression: use it as a term of its own, e.g. y ~ poly(x, 2) + (1 | g)")
         if isinstance(n, BinOp) and n.op not in ("+", "-", "*", "/", "^"):
             raise _error(text, n.pos, f"operator {n.op!r} is not allowed in arithmetic "
                                       f"(inside {deparse(node)})")
@@ -652,7 +678,7 @@ def _check_numeric_expr(node: Node, text: str) -> None:
 
 
 def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray],
-                     scales: Mapping[str, tuple[float, float]] | None = None) -> np.ndarray:
+                     transforms: Mapping[str, tuple] | None = None) -> np.ndarray:
     """Compute an arithmetic expression on columns by walking its tree (no ``eval``).
 
     Parameters
@@ -662,7 +688,7 @@ def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray],
         :data:`NUMERIC_FUNCTIONS` and :data:`STATEFUL_FUNCTIONS`.
     columns : mapping
         Column name -> float array.
-    scales : mapping, optional
+    transforms : mapping, optional
         ``deparse`` of a ``scale(...)`` call -> its (centre, scale), those of the fitted data
         (see :func:`scale_stats`).  A call not in it is centred and scaled on ``columns``
         themselves.
@@ -676,32 +702,38 @@ def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray],
     if isinstance(node, Num):
         return np.float64(node.value)
     if isinstance(node, Paren):
-        return evaluate_numeric(node.expr, columns, scales)
+        return evaluate_numeric(node.expr, columns, transforms)
     if isinstance(node, UnaryOp):
-        v = evaluate_numeric(node.operand, columns, scales)
+        v = evaluate_numeric(node.operand, columns, transforms)
         return -v if node.op == "-" else v
-    if isinstance(node, Call) and node.func == "scale":
-        v = np.asarray(evaluate_numeric(node.args[0], columns, scales), dtype=float)
+    if isinstance(node, Call) and node.func == "poly":
+        v = np.asarray(evaluate_numeric(node.args[0], columns, transforms), dtype=float)
         key = deparse(node)
-        center, sd = scales[key] if scales is not None and key in scales else scale_stats(v, key)
+        alpha, norm2 = transforms[key] if transforms is not None and key in transforms else \
+            poly_coefs(v, int(_unparen(node.args[1]).value), key)
+        return poly_columns(v, alpha, norm2)
+    if isinstance(node, Call) and node.func == "scale":
+        v = np.asarray(evaluate_numeric(node.args[0], columns, transforms), dtype=float)
+        key = deparse(node)
+        center, sd = transforms[key] if transforms is not None and key in transforms else scale_stats(v, key)
         return (v - center) / sd
     if isinstance(node, Call):
         fn = NUMERIC_FUNCTIONS[node.func]
-        v = evaluate_numeric(node.args[0], columns, scales)
+        v = evaluate_numeric(node.args[0], columns, transforms)
         if fn is None:
             return v
         with np.errstate(all="ignore"):
             return fn(v)
     if isinstance(node, BinOp):
         if node.op == "^":
-            a = evaluate_numeric(node.left, columns, scales)
-            b = evaluate_numeric(node.right, columns, scales)
+            a = evaluate_numeric(node.left, columns, transforms)
+            b = evaluate_numeric(node.right, columns, transforms)
             with np.errstate(all="ignore"):
                 return np.power(a, b)
         first, chain = _left_spine(node)   # a + b - c * d ...: left to right, by a loop
-        acc = evaluate_numeric(first, columns, scales)
+        acc = evaluate_numeric(first, columns, transforms)
         for b_node in chain:
-            b = evaluate_numeric(b_node.right, columns, scales)
+            b = evaluate_numeric(b_node.right, columns, transforms)
             with np.errstate(all="ignore"):
                 if b_node.op == "+":
                     acc = acc + b
@@ -717,15 +749,54 @@ def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray],
     raise FormulaError(f"cannot compute {deparse(node)!r} as a number")
 
 
-def scale_calls(nodes: Iterable[Node]) -> list[Call]:
-    """The ``scale(...)`` calls in ``nodes``, innermost first (so ``scale(scale(x))``'s inner
-    call comes before the outer one), each once."""
+def stateful_calls(nodes: Iterable[Node]) -> list[Call]:
+    """The ``scale(...)`` and ``poly(...)`` calls in ``nodes``, innermost first (so
+    ``scale(scale(x))``'s inner call comes before the outer one), each once."""
     out: dict[str, Call] = {}
     for node in nodes:
         for n in reversed(list(_iter_nodes(node))):
-            if isinstance(n, Call) and n.func == "scale":
+            if isinstance(n, Call) and n.func in STATEFUL_FUNCTIONS:
                 out.setdefault(deparse(n), n)
     return list(out.values())
+
+
+def poly_coefs(values: np.ndarray, degree: int, label: str) -> tuple[np.ndarray, np.ndarray]:
+    """R's ``poly(x, degree)`` coefficients (its ``attr(, "coefs")``: ``alpha`` and ``norm2``)
+    from the values that are not missing, by R's own route: the QR decomposition of the centred
+    powers ``1, x, ..., x^degree``.
+
+    Raises
+    ------
+    FormulaError
+        With infinite values, or a degree not below the number of distinct values (R:
+        "'degree' must be less than number of unique points").
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[~np.isnan(v)]
+    if not np.all(np.isfinite(v)):
+        raise FormulaError(f"{label}: the variable has infinite values, so no polynomial can be fitted to it")
+    k = np.unique(v).size
+    if degree >= k:
+        raise FormulaError(f"{label}: the degree ({degree}) must be less than the number of distinct values of "
+                           f"the variable ({k}) (R: 'degree' must be less than number of unique points)")
+    xbar = float(v.mean())
+    q, r = np.linalg.qr(np.vander(v - xbar, degree + 1, increasing=True))
+    z = q * np.diag(r)
+    norm2 = np.sum(z ** 2, axis=0)
+    alpha = (np.sum((v - xbar)[:, None] * z ** 2, axis=0) / norm2 + xbar)[:degree]
+    return alpha, np.concatenate([[1.0], norm2])
+
+
+def poly_columns(x: np.ndarray, alpha: np.ndarray, norm2: np.ndarray) -> np.ndarray:
+    """The orthogonal polynomials of degree 1, ..., len(alpha) at ``x`` (n x degree), by the
+    three-term recurrence R's ``predict.poly`` uses; NaN rows stay NaN."""
+    x = np.asarray(x, dtype=float)
+    degree = len(alpha)
+    z = np.ones((x.size, degree + 1))
+    z[:, 1] = x - alpha[0]
+    for i in range(1, degree):
+        z[:, i + 1] = (x - alpha[i]) * z[:, i] - (norm2[i + 1] / norm2[i]) * z[:, i - 1]
+    return z[:, 1:] / np.sqrt(norm2[2:])
 
 
 def scale_stats(values: np.ndarray, label: str) -> tuple[float, float]:

@@ -38,7 +38,7 @@ from .errors import (
 )
 from .formula import (
     FACTOR_FUNCTIONS, Call, Formula, Name, Node, Paren, RandomSpec, TermSet, deparse,
-    evaluate_numeric, names_in, parse_formula, scale_calls, scale_stats,
+    evaluate_numeric, names_in, parse_formula, poly_coefs, scale_stats, stateful_calls,
 )
 from .newdata import as_frame
 
@@ -133,7 +133,7 @@ class _DesignSpec:
     names: list[str]                   # all columns, before dropping aliased ones
     keep: np.ndarray | None = None     # indices of the kept columns (None = all)
     null_basis: np.ndarray | None = None  # orthonormal basis of the null space of all columns (aliased only)
-    scales: dict[str, tuple[float, float]] = field(default_factory=dict)  # scale(...) -> centre, sd of the fit
+    transforms: dict[str, tuple] = field(default_factory=dict)  # scale(...) -> centre, sd of the fit
 
 
 @dataclass
@@ -158,7 +158,7 @@ class _FrameSpec:
     formula: Formula
     fixed: _DesignSpec
     offsets: list[Node] = field(default_factory=list)
-    scales: dict[str, tuple[float, float]] = field(default_factory=dict)
+    transforms: dict[str, tuple] = field(default_factory=dict)
 
 
 @dataclass
@@ -236,9 +236,9 @@ class ModelFrame:
         rhs = [fixed.deparse()] + [f"offset({deparse(o)})" for o in parsed.offsets] + \
               [f"({r.text})" for r in parsed.random]
         text = f"{parsed.response_label} ~ " + " + ".join(rhs)
-        scales = self.spec.scales
-        X, names, fspec, dropped = _fixed_part(self.data, fixed, self.n, scales)
-        spec = _FrameSpec(dataclasses.replace(parsed, text=text, fixed=fixed), fspec, list(parsed.offsets), scales)
+        transforms = self.spec.transforms
+        X, names, fspec, dropped = _fixed_part(self.data, fixed, self.n, transforms)
+        spec = _FrameSpec(dataclasses.replace(parsed, text=text, fixed=fixed), fspec, list(parsed.offsets), transforms)
         return dataclasses.replace(self, formula=text, X=X, fixef_names=names, dropped_fixef=dropped, spec=spec)
 
     def fixed_matrix(self, newdata: pd.DataFrame) -> np.ndarray:
@@ -298,7 +298,7 @@ class ModelFrame:
         off = np.zeros(len(nd))
         for node in self.spec.offsets:
             _require_columns(nd, names_in(node), "offset", NewDataError)
-            off = off + _numeric_expr(nd, node, NewDataError, self.spec.scales)
+            off = off + _numeric_expr(nd, node, NewDataError, self.spec.transforms)
         return off
 
 
@@ -453,11 +453,13 @@ def _describe_values(s: pd.Series, k: int = 5) -> str:
 
 
 def _numeric_expr(data: pd.DataFrame, node: Node, exc: type[Exception] = DataError,
-                  scales: dict[str, tuple[float, float]] | None = None) -> np.ndarray:
+                  transforms: dict[str, tuple] | None = None) -> np.ndarray:
     what = repr(deparse(node))
     cols = {n: _numeric_column(data, n, what, exc) for n in names_in(node)}
-    v = evaluate_numeric(node, cols, scales)
-    return np.broadcast_to(np.asarray(v, dtype=float), (len(data),)).copy()
+    v = np.asarray(evaluate_numeric(node, cols, transforms), dtype=float)
+    if v.ndim == 2:                 # poly(x, degree): one column per degree
+        return v
+    return np.broadcast_to(v, (len(data),)).copy()
 
 
 def _factor_source(node: Node) -> str | None:
@@ -471,7 +473,7 @@ def _factor_source(node: Node) -> str | None:
 
 
 def _variable_values(data: pd.DataFrame, label: str, node: Node,
-                     scales: dict[str, tuple[float, float]] | None = None) -> tuple[VarCoding, np.ndarray]:
+                     transforms: dict[str, tuple] | None = None) -> tuple[VarCoding, np.ndarray]:
     """Coding and values (floats, or int64 level codes) of one model variable."""
     src = _factor_source(node)
     if src is not None:
@@ -495,28 +497,32 @@ def _variable_values(data: pd.DataFrame, label: str, node: Node,
                 raise DataError(_stray_message(node.id, stray, "the formula"))
             _refuse_numbers_and_text(s, node.id)
         return VarCoding(label, info), codes
-    return VarCoding(label), _numeric_expr(data, node, DataError, scales)
+    return VarCoding(label), _numeric_expr(data, node, DataError, transforms)
 
 
-def _scale_table(data: pd.DataFrame, nodes: list[Node]) -> dict[str, tuple[float, float]]:
-    """Centre and standard deviation of every ``scale(...)`` in ``nodes``, computed as R's model
-    frame does: on all rows of ``data`` where the scaled expression is not missing, before rows
-    with missing values elsewhere are dropped.  Kept in the model frame for new data."""
-    table: dict[str, tuple[float, float]] = {}
-    for call in scale_calls(nodes):
+def _transform_table(data: pd.DataFrame, nodes: list[Node]) -> dict[str, tuple]:
+    """The data's numbers behind every ``scale(...)`` (centre, standard deviation) and
+    ``poly(x, degree)`` (R's alpha and norm2) in ``nodes``, computed on all rows of ``data``
+    where the argument is not missing, before rows with missing values elsewhere are dropped
+    (R's model frame; R's poly refuses missing values outright).  Kept for new data."""
+    table: dict[str, tuple] = {}
+    for call in stateful_calls(nodes):
         inner = _numeric_expr(data, call.args[0], DataError, table)
         try:
-            table[deparse(call)] = scale_stats(inner, deparse(call))
+            if call.func == "poly":
+                table[deparse(call)] = poly_coefs(inner, int(call.args[1].value), deparse(call))
+            else:
+                table[deparse(call)] = scale_stats(inner, deparse(call))
         except FormulaError as e:         # a property of the data, not of the formula's text
             raise DataError(str(e)) from None
     return table
 
 
-def _fixed_part(frame: pd.DataFrame, ts: TermSet, n: int, scales: dict[str, tuple[float, float]]
+def _fixed_part(frame: pd.DataFrame, ts: TermSet, n: int, transforms: dict[str, tuple]
                 ) -> tuple[np.ndarray, list[str], _DesignSpec, list[str]]:
     """X (aliased columns dropped, with lme4's warning), its column names, how to rebuild it,
     and the names of the dropped columns."""
-    X, fspec = _build_design(frame, ts, "fixed effects", n, scales)
+    X, fspec = _build_design(frame, ts, "fixed effects", n, transforms)
     names = list(fspec.names)
     dropped: list[str] = []
     aliased = _aliased_columns(X)
@@ -536,11 +542,11 @@ def _fixed_part(frame: pd.DataFrame, ts: TermSet, n: int, scales: dict[str, tupl
 
 
 def _build_design(data: pd.DataFrame, ts: TermSet, where: str, n: int,
-                  scales: dict[str, tuple[float, float]] | None = None) -> tuple[np.ndarray, _DesignSpec]:
+                  transforms: dict[str, tuple] | None = None) -> tuple[np.ndarray, _DesignSpec]:
     codings: dict[str, VarCoding] = {}
     values: dict[str, np.ndarray] = {}
     for label, node in ts.variables.items():
-        coding, vals = _variable_values(data, label, node, scales)
+        coding, vals = _variable_values(data, label, node, transforms)
         if coding.is_factor and coding.nlevels < 2:
             lev = coding.factor.labels
             raise DataError(
@@ -550,8 +556,9 @@ def _build_design(data: pd.DataFrame, ts: TermSet, where: str, n: int,
                 "remove it from the formula")
         if not coding.is_factor and not np.all(np.isfinite(vals)):
             bad = np.flatnonzero(~np.isfinite(vals))
+            row = bad[0] // (vals.shape[1] if vals.ndim == 2 else 1)
             raise DataError(f"variable {label!r} in the {where} has non-finite values "
-                            f"(e.g. {vals[bad[0]]} in row {bad[0]} of the rows used)")
+                            f"(e.g. {vals.ravel()[bad[0]]} in row {row} of the rows used)")
         if not coding.is_factor and vals.size and np.max(np.abs(vals)) > MAX_ABS_PREDICTOR:
             raise DataError(
                 f"variable {label!r} in the {where} has values as large as "
@@ -563,7 +570,7 @@ def _build_design(data: pd.DataFrame, ts: TermSet, where: str, n: int,
     codes = term_codes(ts.terms, ts.intercept, codings)
     X, names, codes = design_columns(ts.terms, ts.intercept, codings, values, n, codes)
     spec = _DesignSpec(list(ts.terms), ts.intercept, dict(ts.variables), codings, codes, names,
-                       scales={k: v for k, v in (scales or {}).items()})
+                       transforms={k: v for k, v in (transforms or {}).items()})
     return X, spec
 
 
@@ -597,7 +604,7 @@ def _rebuild_design(d: _DesignSpec, nd: pd.DataFrame, where: str) -> np.ndarray:
             if isinstance(node, Name):
                 values[label] = _numeric_column(nd, node.id, f"the {where}", NewDataError)
             else:
-                values[label] = _numeric_expr(nd, node, NewDataError, d.scales)
+                values[label] = _numeric_expr(nd, node, NewDataError, d.transforms)
     X, _, _ = design_columns(d.terms, d.intercept, d.codings, values, len(nd), d.codes, missing)
     return X
 
@@ -980,7 +987,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
             f"offsets beyond +-{MAX_ABS_OFFSET:g} are refused")
 
     # ---- scale(...): centre and sd from every row where its argument is present (R's model frame)
-    scales = _scale_table(data, [*parsed.fixed.variables.values(), *parsed.offsets,
+    transforms = _transform_table(data, [*parsed.fixed.variables.values(), *parsed.offsets,
                                  *(v for rs in parsed.random for v in rs.lhs.variables.values())])
 
     # ---- missing values (R's na.omit on the model frame)
@@ -1025,7 +1032,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
     # ---- offset
     off = np.zeros(n) if o_arr is None else o_arr.astype(float).copy()
     for node in parsed.offsets:
-        v = _numeric_expr(frame, node, DataError, scales)
+        v = _numeric_expr(frame, node, DataError, transforms)
         if not np.all(np.isfinite(v)):
             raise DataError(f"offset({deparse(node)}) has non-finite values")
         if (np.abs(v) > MAX_ABS_OFFSET).any():
@@ -1036,7 +1043,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
         off = off + v
 
     # ---- fixed effects
-    X, names, fspec, dropped = _fixed_part(frame, parsed.fixed, n, scales)
+    X, names, fspec, dropped = _fixed_part(frame, parsed.fixed, n, transforms)
 
     # ---- random effects (lme4's mkReTrms)
     terms: list[RandomTerm] = []
@@ -1057,7 +1064,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
                 "on its variance; lme4's glmer fits it anyway and returns an arbitrary variance, often a "
                 "boundary fit). Remove the term; an observation-level random effect is meaningful for "
                 "counts, cbind(successes, failures) or proportions with weights= (trials > 1)")
-        Xr, dspec = _build_design(frame, rs.lhs, f"random term ({rs.text})", n, scales)
+        Xr, dspec = _build_design(frame, rs.lhs, f"random term ({rs.text})", n, transforms)
         terms.append(RandomTerm(group=label, names=list(dspec.names), levels=levels, codes=codes,
                                 X=Xr, spec=_TermSpec(rs, dspec, gspec)))
     _warn_repeated_terms(terms)
@@ -1067,7 +1074,7 @@ def build_model_frame(formula: str, data: pd.DataFrame, weights=None, offset=Non
         ordr = sorted(range(len(nl)), key=lambda i: nl[i])[::-1]
         terms = [terms[i] for i in ordr]
 
-    spec = _FrameSpec(parsed, fspec, list(parsed.offsets), scales)
+    spec = _FrameSpec(parsed, fspec, list(parsed.offsets), transforms)
     return ModelFrame(formula=text, data=frame, y=np.ascontiguousarray(y, dtype=float),
                       weights=np.ascontiguousarray(w, dtype=float), offset=off, X=X,
                       fixef_names=names, random=terms, response=resp, n_dropped=n_dropped,

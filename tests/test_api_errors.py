@@ -252,7 +252,7 @@ def test_refit_bad_response_values(m, bad):
 FIT_FUNCTIONS = ["confint", "profile", "bootMer", "bootstrap", "tidy", "icc", "emmeans", "predict_se", "population_average",
                  "probabilities", "typical_probability", "simulate_residuals", "coef_by_group", "plot_ranef",
                  "ranef_intervals", "power", "simulate_design", "sd_confint", "plot_simulated",
-                 "simulated_proportions"]
+                 "simulated_proportions", "drop1"]
 
 
 @pytest.mark.parametrize("name", FIT_FUNCTIONS)
