@@ -340,6 +340,7 @@ PAGE = {
         "summary-m2": ("str(m2.summary())", "fit"),
         "anova": ("str(tab)", "fit"),
         "chisq": ("[chisq, stats.chi2.sf(chisq, 1)]", "fit"),
+        "drop1": ("str(drops)", "fit"),
     },
 }
 

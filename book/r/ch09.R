@@ -46,3 +46,6 @@ anova(m2, m)
 ## ---- chisq
 chisq <- as.numeric(2 * (logLik(m) - logLik(m2)))
 c(chisq = chisq, p = pchisq(chisq, df = 1, lower.tail = FALSE))
+
+## ---- drop1
+drop1(m, test = "Chisq")
