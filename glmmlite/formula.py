@@ -183,6 +183,76 @@ def deparse(node: Node) -> str:
     raise TypeError(f"not a formula node: {node!r}")  # pragma: no cover
 
 
+class _DeparseLines:
+    """R's ``deparse(x, width.cutoff)`` line breaking (``deparse.c``): after the operator of a
+    spaced binary call (``+ - * ~ | || %in%``) and after each ``", "`` of a call's arguments, the
+    line ends once it is longer than ``cutoff`` characters; the rest of that operand goes on
+    lines indented by four spaces per open break."""
+
+    def __init__(self, cutoff: int) -> None:
+        self.cutoff, self.lines, self.cur, self.indent = cutoff, [], "", 0
+
+    def put(self, text: str) -> None:
+        if not self.cur and self.indent:
+            self.cur = "".join("    " if i < 4 else "  " for i in range(self.indent))
+        self.cur += text
+
+    def linebreak(self) -> bool:
+        if len(self.cur) <= self.cutoff:
+            return False
+        self.lines.append(self.cur)
+        self.cur = ""
+        return True
+
+    def node(self, node: Node) -> None:
+        if isinstance(node, (Name, Num)):
+            self.put(deparse(node))
+        elif isinstance(node, Paren):
+            self.put("(")
+            self.node(node.expr)
+            self.put(")")
+        elif isinstance(node, UnaryOp):
+            self.put(node.op)
+            self.node(node.operand)
+        elif isinstance(node, Call):
+            self.put(node.func + "(")
+            broke = False
+            for i, a in enumerate(node.args):
+                if i:
+                    self.put(", ")
+                    if self.linebreak() and not broke:
+                        broke = True
+                        self.indent += 1
+                self.node(a)
+            self.indent -= int(broke)
+            self.put(")")
+        elif isinstance(node, BinOp):
+            first, chain = _left_spine(node)
+            if not chain:
+                first, chain = node.left, [node]
+            self.node(first)
+            for b in chain:
+                broke = False
+                if b.op in _SPACED:
+                    self.put(f" {b.op} ")
+                    broke = self.linebreak()
+                    self.indent += int(broke)
+                else:
+                    self.put(b.op)
+                self.node(b.right)
+                self.indent -= int(broke)
+        else:  # pragma: no cover
+            raise TypeError(f"not a formula node: {node!r}")
+
+
+def deparse_lines(node: Node, cutoff: int = 60) -> list[str]:
+    """The expression as R's ``deparse(x)`` returns it: pieces of at most about ``cutoff``
+    characters (R's ``width.cutoff = 60``), as ``print(summary(m))`` shows a long formula."""
+    d = _DeparseLines(cutoff)
+    d.node(node)
+    return d.lines + [d.cur]
+
+
 def _children(n: Node) -> tuple:
     if isinstance(n, BinOp):
         return (n.left, n.right)
@@ -843,18 +913,21 @@ class RandomSpec:
     lhs: TermSet
     group: tuple[str, ...]
     text: str
+    label: str | None = None
 
     @property
     def group_label(self) -> str:
-        """The grouping-factor label as lme4 prints it (``"id"``, ``"g2:g1"``)."""
-        return ":".join(_name_label(g) for g in self.group)
+        """The grouping-factor label as lme4 prints it (``"id"``, ``"g2:g1"``, and for
+        ``a/b/c`` lme4's nested interaction ``"c:(b:a)"``)."""
+        return self.label if self.label is not None else ":".join(_name_label(g) for g in self.group)
 
 
-def _group_components(text: str, node: Node) -> list[tuple[str, ...]]:
-    """Grouping expression -> list of grouping factors (tuples of column names).
+def _group_components(text: str, node: Node) -> list[tuple[tuple[str, ...], str]]:
+    """Grouping expression -> list of grouping factors (tuples of column names) and their labels.
 
     ``a`` -> [(a,)]; ``a:b`` -> [(a, b)]; ``a/b`` -> [(b, a), (a,)];
-    ``a/b/c`` -> [(c, b, a), (b, a), (a,)] (lme4's ``expandSlash``/``makeInteraction``).
+    ``a/b/c`` -> [(c, b, a), (b, a), (a,)] (lme4's ``expandSlash``/``makeInteraction``),
+    labelled as R deparses makeInteraction's calls: ``c:(b:a)``, ``b:a``, ``a``.
     """
     node = _unparen(node)
 
@@ -888,12 +961,19 @@ def _group_components(text: str, node: Node) -> list[tuple[str, ...]]:
         return [interaction(n)] + [interaction(r) for r in reversed(rights)]
 
     comps = slash_terms(node)
-    out: list[tuple[str, ...]] = []
+    parts = [":".join(_name_label(x) for x in c) for c in comps]
+    labels = [parts[0]]
+    for k in range(1, len(comps)):
+        # makeInteraction builds `c`:(`b`:`a`): a ':' call on the right of ':' deparses in
+        # parentheses (lme4 prints the groups of (1 | a/b/c) as c:(b:a), b:a, a)
+        inner = labels[-1]
+        labels.append(parts[k] + ":" + ("(%s)" % inner if ":" in inner else inner))
+    out: list[tuple[tuple[str, ...], str]] = []
     for k in range(len(comps), 0, -1):
         g: tuple[str, ...] = ()
         for c in reversed(comps[:k]):
             g += c
-        out.append(g)
+        out.append((g, labels[k - 1]))
     return out
 
 
@@ -915,8 +995,8 @@ def _random_specs(text: str, bar: BinOp) -> list[RandomSpec]:
         lhs_list = [lhs]
     specs: list[RandomSpec] = []
     for one in lhs_list:
-        for g in groups:
-            spec = RandomSpec(one, g, "")
+        for g, label in groups:
+            spec = RandomSpec(one, g, "", label)
             if bar.op == "||":
                 lhs_text = "1" if not one.terms else "0 + " + one.labels[0]
             else:

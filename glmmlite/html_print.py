@@ -77,7 +77,9 @@ def summary_html(record: SummaryRecord | None = None, /, **fields: Any) -> str:
     e = html.escape
     out = ['<div class="glmmlite-summary" style="font-size:0.95em;">']
     out.append('<div style="font-weight:bold;">%s [%s]</div>' % (e(method_title(r.nAGQ)), e(r.class_name)))
-    for ln in format_call(family=r.family, link=r.link, formula=r.formula, data_name=r.data_name,
+    # one line: the pieces R's deparse cuts a long formula into, joined again
+    formula = r.formula if isinstance(r.formula, str) else " ".join(p.strip() for p in r.formula)
+    for ln in format_call(family=r.family, link=r.link, formula=formula, data_name=r.data_name,
                           weights_name=r.weights_name, offset_name=r.offset_name, control=r.control,
                           subset=r.subset, width=10 ** 6):
         out.append(_line_html(ln))

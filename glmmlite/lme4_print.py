@@ -98,18 +98,20 @@ def format_call(*, family: str | None = "binomial", link: str | None = "logit",
     return out.rstrip("\n").split("\n") if out else []
 
 
-def format_fit_stats(aic: float, bic: float, loglik: float, deviance: float, df_resid: float) -> list[str]:
+def format_fit_stats(aic: float, bic: float, loglik: float, deviance: float, df_resid: float,
+                     round_digits: int = 1) -> list[str]:
     """lme4's ``.prt.aictab``: AIC, BIC, logLik, deviance (rounded to 1 decimal) and df.resid.
 
     The four statistics are ``round(x, 1)`` then ``format()``-ed together with
     7 digits (so they share one decimal); ``df.resid`` is formatted alone.
+    ``print(m)`` rounds to 4 decimals (``round_digits = 4``).
 
     Returns
     -------
     list of str
         Two lines: the names and the values (right-justified, trailing gap).
     """
-    t4 = [r_round(v, 1) for v in (aic, bic, loglik, deviance, df_resid)]
+    t4 = [r_round(v, round_digits) for v in (aic, bic, loglik, deviance, df_resid)]
     cells = r_format(t4[:4], 7) + r_format([t4[4]], 7)
     return print_named_vector(cells, ["AIC", "BIC", "logLik", "deviance", "df.resid"])
 
@@ -197,19 +199,20 @@ def _varcorr_terms(varcorr: Any) -> list[tuple[str, list[str], list[float], np.n
     return out
 
 
-def _varcorr_cells(varcorr: Any, digits: int = 4) -> tuple[list[list[str]], list[str]]:
-    """lme4's ``formatVC`` (comp = Variance and Std.Dev.): cells and column names."""
+def _varcorr_cells(varcorr: Any, digits: int = 4, comp: Sequence[str] = ("Variance", "Std.Dev.")
+                   ) -> tuple[list[list[str]], list[str]]:
+    """lme4's ``formatVC``: cells and column names (``comp``: the columns, Variance and/or Std.Dev.)."""
     terms = _varcorr_terms(varcorr)
     sds = [s for t in terms for s in t[2]]
-    var_s = r_format([s * s for s in sds], digits)
-    sd_s = r_format(sds, digits)
+    comp = [c for c in ("Variance", "Std.Dev.") if c in comp]
+    cols = {"Variance": r_format([s * s for s in sds], digits), "Std.Dev.": r_format(sds, digits)}
     rows: list[list[str]] = []
     k = 0
     for g, names, tsd, _ in terms:
         for r, nm in enumerate(names):
-            rows.append([g if r == 0 else "", nm, var_s[k], sd_s[k]])
+            rows.append([g if r == 0 else "", nm] + [cols[c][k] for c in comp])
             k += 1
-    colnames = ["Groups", "Name", "Variance", "Std.Dev."]
+    colnames = ["Groups", "Name"] + comp
     maxlen = max(len(t[1]) for t in terms) if terms else 1
     if maxlen > 1:
         dig = max(2, digits - 2)
@@ -228,7 +231,8 @@ def _varcorr_cells(varcorr: Any, digits: int = 4) -> tuple[list[list[str]], list
     return rows, colnames
 
 
-def format_varcorr(varcorr: Any, digits: int = 4, width: int = R_WIDTH) -> list[str]:
+def format_varcorr(varcorr: Any, digits: int = 4, width: int = R_WIDTH,
+                   comp: Sequence[str] = ("Variance", "Std.Dev.")) -> list[str]:
     """lme4's ``.prt.VC``: the "Random effects:" block.
 
     Variances (computed as Std.Dev.^2, as lme4 does) and standard deviations
@@ -246,12 +250,13 @@ def format_varcorr(varcorr: Any, digits: int = 4, width: int = R_WIDTH) -> list[
         r the correlations with the term's earlier rows (NaN elsewhere), or a
         list of ``(group, names, sds, corr_matrix_or_None)``.
     digits : int, default 4
+    comp : the columns shown, ``"Variance"`` and/or ``"Std.Dev."`` (``print(m)``: Std.Dev. only)
 
     Returns
     -------
     list of str
     """
-    rows, colnames = _varcorr_cells(varcorr, digits)
+    rows, colnames = _varcorr_cells(varcorr, digits, comp)
     return ["Random effects:"] + print_matrix(rows, [""] * len(rows), colnames, right=False, width=width)
 
 

@@ -86,6 +86,10 @@ def _norm(s: str) -> str:
     return s.replace(" ", "")
 
 
+def _unparen(s: str) -> str:
+    return _norm(s).replace("(", "").replace(")", "")
+
+
 def re_form_terms(m: Any, re_form: Any) -> list[int]:
     """Indices of the random-effect terms that ``re_form`` keeps.
 
@@ -127,7 +131,8 @@ def re_form_terms(m: Any, re_form: Any) -> list[int]:
         if not hit and "|" in p:   # (1|id) against a term written (1 | id), or a group name alone
             lhs, grp = p.split("|", 1)
             grp = grp.lstrip("|")
-            hit = [i for i, t in enumerate(terms) if _norm(t.group) == grp]
+            # a nested group is labelled c:(b:a) as lme4 prints it; c:b:a names it too
+            hit = [i for i, t in enumerate(terms) if _unparen(t.group) == _unparen(grp)]
         if not hit:
             unknown.append(f"({p})")
         keep.extend(i for i in hit if i not in keep)

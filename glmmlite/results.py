@@ -423,6 +423,26 @@ class GlmerResult:
         from .summary import Summary
         return Summary(self, corr=corr)
 
+    def show(self):
+        """lme4's ``print(m)``: the short form (fit statistics, random-effect SDs, fixed effects),
+        as a :class:`~glmmlite.lme4_show.PrintedText`; ``str(m)`` is the summary."""
+        from .lme4_show import PrintedText, format_short
+        from .summary import summary_record
+        return PrintedText(format_short(summary_record(self, corr=False)))
+
+    def varcorr_text(self, digits: int = 5):
+        """lme4's ``print(VarCorr(m))``: Groups, Name, Std.Dev. (and Corr), 5 significant digits."""
+        from .lme4_show import PrintedText, format_varcorr_print
+        return PrintedText(format_varcorr_print(self.varcorr(), _whole(digits, "digits")))
+
+    def ranef_text(self, group: str, n: int = 6):
+        """R's ``print(head(ranef(m)[[group]], n))``: the conditional modes of one grouping factor."""
+        from .lme4_show import PrintedText, format_ranef_head
+        re = self.ranef()
+        if group not in re:
+            raise ArgumentError(f"group must be one of {', '.join(map(repr, re))}, not {group!r}")
+        return PrintedText(format_ranef_head(re[group], _whole(n, "n")))
+
     def __str__(self) -> str:
         return str(self.summary())
 
@@ -533,3 +553,9 @@ class GlmerResult:
         return sd_confint(self, level=level, nAGQ=nAGQ, progress=progress)
     # --- end of after the fit (issue 11) ---
 
+
+def _whole(value: Any, name: str) -> int:
+    """``value`` as an int when it is a whole number >= 1, else ArgumentError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ArgumentError(f"{name} must be a whole number >= 1, not {value!r}")
+    return int(value)

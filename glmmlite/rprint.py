@@ -194,11 +194,12 @@ def cat_fill(*objs: str | Sequence[str] | None, sep: str = " ", fill: int = R_WI
 # =====================================================================
 # print.default of named vectors and matrices
 # =====================================================================
-def print_named_vector(cells: Sequence[str], names: Sequence[str], width: int = R_WIDTH) -> list[str]:
+def print_named_vector(cells: Sequence[str], names: Sequence[str], width: int = R_WIDTH,
+                       gap: int = R_GAP) -> list[str]:
     """R's printing of a named vector (``printNamedVector``), entries already formatted.
 
     Names and entries are right-justified in a common field, each followed by
-    the gap (so lines end in a space, as in R), wrapping at ``width``.
+    the gap (so lines end in a space, as in R; ``print.gap = 2`` gives two), wrapping at ``width``.
 
     Returns
     -------
@@ -208,11 +209,11 @@ def print_named_vector(cells: Sequence[str], names: Sequence[str], width: int = 
     cells = list(cells)
     names = [str(n) for n in names]
     w = max([len(c) for c in cells] + [len(n) for n in names] + [0])
-    per = max(1, width // (w + R_GAP))
+    per = max(1, width // (w + gap))
     lines = []
     for start in range(0, len(cells), per):
-        lines.append("".join(_rjust(n, w) + " " * R_GAP for n in names[start:start + per]))
-        lines.append("".join(_rjust(c, w) + " " * R_GAP for c in cells[start:start + per]))
+        lines.append("".join(_rjust(n, w) + " " * gap for n in names[start:start + per]))
+        lines.append("".join(_rjust(c, w) + " " * gap for c in cells[start:start + per]))
     return lines
 
 

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 
 from .argcheck import check_bool
-from .formula import deparse, parse_expression
+from .formula import deparse, deparse_lines, parse_expression
 from .html_print import summary_html
 from .lme4_print import SummaryRecord, format_summary
 
-__all__ = ["Summary", "summary_record", "formula_text", "r_formula_text"]
+__all__ = ["Summary", "summary_record", "formula_text", "formula_lines", "r_formula_text"]
 
 
 @lru_cache(maxsize=256)
@@ -30,6 +30,19 @@ def formula_text(formula: str) -> str:
     ``cbind(incidence, size - incidence)`` (the one formula-to-text routine: the summary's
     Formula line and anova's Models lines)."""
     return _deparsed(str(formula))
+
+
+@lru_cache(maxsize=256)
+def _deparsed_lines(formula: str) -> tuple[str, ...]:
+    return tuple(deparse_lines(parse_expression(formula)))
+
+
+def formula_lines(formula: str) -> str | list[str]:
+    """The formula as ``print(summary(m))`` shows it: R's ``deparse`` cuts a formula longer than
+    60 characters into pieces (after a ``+``, ``|``, ... or a ``,``), which lme4 prints on lines
+    of their own (``(1 | herd) + (1 |`` / ``    obs)``).  One piece: the string; else the list."""
+    pieces = _deparsed_lines(str(formula))
+    return pieces[0] if len(pieces) == 1 else list(pieces)
 
 
 #: The former name of :func:`formula_text`.
@@ -77,7 +90,7 @@ def summary_record(m: Any, corr: bool = True, coefficients: pd.DataFrame | None 
     optimizer, conv_code, opt_message = optimizer_status(m)
     fit_msg = rank_deficiency_message(list(getattr(m.frame, "dropped_fixef", []) or []))
     return SummaryRecord(
-        nAGQ=m.nAGQ, family="binomial", link=m.family.link, formula=formula_text(m.formula),
+        nAGQ=m.nAGQ, family="binomial", link=m.family.link, formula=formula_lines(m.formula),
         data_name=m.data_name, weights_name=m.weights_name, aic=m.aic, bic=m.bic, loglik=m.loglik,
         deviance=m.deviance, df_resid=m.df_resid, resid_quantiles=np.asarray(resid_quantiles, float),
         varcorr=varcorr, nobs=m.nobs, ngroups=m.ngroups, coef_table=coefficients,

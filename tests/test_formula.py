@@ -87,7 +87,10 @@ def test_cbind_needs_two_arguments():
     ("y ~ x + (0 + x||g)", [("0 + x | g", "g")]),
     # lme4's findbars/expandSlash: g1/g2 -> g2:g1, g1 (in this order)
     ("y ~ x + (1|g1/g2)", [("1 | g2:g1", "g2:g1"), ("1 | g1", "g1")]),
-    ("y ~ x + (1|a/b/c)", [("1 | c:b:a", "c:b:a"), ("1 | b:a", "b:a"), ("1 | a", "a")]),
+    # ... labelled as R deparses makeInteraction's calls (lme4 1.1-31's findbars: "1 | c:(b:a)")
+    ("y ~ x + (1|a/b/c)", [("1 | c:(b:a)", "c:(b:a)"), ("1 | b:a", "b:a"), ("1 | a", "a")]),
+    ("y ~ x + (1|a/b/c/d)", [("1 | d:(c:(b:a))", "d:(c:(b:a))"), ("1 | c:(b:a)", "c:(b:a)"),
+                             ("1 | b:a", "b:a"), ("1 | a", "a")]),
     ("y ~ x + (1|g1:g2)", [("1 | g1:g2", "g1:g2")]),
     ("y ~ x + (1|a) + (1|b) + (x|c)", [("1 | a", "a"), ("1 | b", "b"), ("x | c", "c")]),
     ("y ~ (1|a) + x", [("1 | a", "a")]),

@@ -32,13 +32,51 @@ def unit(token: str) -> float:
     return 10.0 ** (-decimals + (int(exp) if exp else 0))
 
 
-def assert_same_print(ours: str, theirs: str) -> None:
+def _allowed(y: str) -> float:
+    return max(tol.PRINTED_LAST_DIGITS * unit(y), tol.PRINTED_REL * abs(float(y)))
+
+
+def p_value_words(text: str) -> dict[int, int]:
+    """Word index of each Pr(>|z|) entry of the "Fixed effects:" table -> that of its row's z value."""
+    out, k, state = {}, 0, None
+    for line in text.split("\n"):
+        words = line.split()
+        if line.startswith("Fixed effects:"):
+            state = "header"
+        elif state == "header":
+            state = "rows"
+        elif state == "rows":
+            if not words or line.startswith("---"):
+                state = None
+            else:
+                nums = [i for i, w in enumerate(words) if NUM.match(w)]
+                if len(nums) >= 4:
+                    out[k + nums[3]] = k + nums[2]
+        k += len(words)
+    return out
+
+
+def _z_range(p: str) -> tuple[float, float]:
+    """The z = qnorm(p/2, lower = FALSE) of every p that prints as ``p``."""
+    from scipy import stats
+    v, u = float(p), unit(p) / 2
+    return float(stats.norm.isf(min(v + u, 1.0) / 2)), float(stats.norm.isf(max(v - u, 1e-300) / 2))
+
+
+def assert_same_print(ours: str, theirs: str, p_via_z: bool = False) -> None:
+    """Word by word; a printed number within PRINTED_LAST_DIGITS / PRINTED_REL of lme4's.  With
+    ``p_via_z``, a p value of the fixed-effects table is compared through its z (tolerances.py,
+    PRINTED_P_VIA_Z): each printed p must be the p of a z within the z column's tolerance."""
     a, b = ours.split(), theirs.split()
     assert len(a) == len(b), f"different number of words:\n{ours}\n---\n{theirs}"
-    for x, y in zip(a, b):
-        if NUM.match(y) and NUM.match(x):
-            allowed = max(tol.PRINTED_LAST_DIGITS * unit(y), tol.PRINTED_REL * abs(float(y)))
-            assert abs(float(x) - float(y)) <= allowed * (1 + 1e-9), f"{x} vs lme4 {y}"
+    pz = p_value_words(theirs) if p_via_z else {}
+    for i, (x, y) in enumerate(zip(a, b)):
+        if i in pz and NUM.match(x) and NUM.match(y) and x != y:
+            (lo_a, hi_a), (lo_b, hi_b) = _z_range(x), _z_range(y)
+            gap = max(0.0, max(lo_a, lo_b) - min(hi_a, hi_b))
+            assert gap <= _allowed(b[pz[i]].lstrip("-")) * (1 + 1e-9), f"p {x} vs lme4 {y} (z {b[pz[i]]})"
+        elif NUM.match(y) and NUM.match(x):
+            assert abs(float(x) - float(y)) <= _allowed(y) * (1 + 1e-9), f"{x} vs lme4 {y}"
         else:
             assert x == y, f"{x!r} vs lme4 {y!r}"
 
