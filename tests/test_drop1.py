@@ -23,7 +23,9 @@ PRINTED = blocks("drop1_printed.txt")
 
 @pytest.fixture(scope="module")
 def tables():
-    data = {"seed": load_csv("seed_data.csv"), "cbpp": _cbpp()}
+    cbpp = _cbpp()
+    cbpp["obs"] = np.arange(1, len(cbpp) + 1)          # an observation-level random effect
+    data = {"seed": load_csv("seed_data.csv"), "cbpp": cbpp}
     fits, out = {}, {}
     for name, c in CASES.items():
         key = (c["data"], c["formula"])

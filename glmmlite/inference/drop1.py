@@ -25,7 +25,7 @@ from ..errors import ArgumentError, FormulaError
 from ..formula import TermSet, _Encoder, parse_expression
 from ..html_print import table_html
 from ..rprint import SIGNIF_LEGEND, print_coefmat
-from ..summary import formula_text
+from ..summary import formula_lines
 from .headed_table import HeadedTable
 
 __all__ = ["drop1", "Drop1Table", "drop_scope"]
@@ -43,7 +43,7 @@ class Drop1Table(HeadedTable):
         Columns ``npar`` and ``AIC`` (and ``LRT``, ``Pr(Chi)`` with ``test="Chisq"``); rows
         ``<none>`` and the dropped terms.
     heading : list of str
-        ``["Single term deletions", "", "Model:", formula]``.
+        ``["Single term deletions", "", "Model:", formula]`` (a long formula in R's pieces).
     fits : dict
         Term -> the refitted model without it (a :class:`GlmerResult`).
     """
@@ -72,7 +72,7 @@ class Drop1Table(HeadedTable):
     def _repr_html_(self) -> str:
         _, cells, header, stars = self._cells()
         out = ['<div class="glmmlite-drop1">', f"<div><b>{html.escape(self.heading[0])}</b></div>",
-               f"<div>Model: <code>{html.escape(self.heading[-1])}</code></div>"]
+               f"<div>Model: <code>{html.escape(' '.join(h.strip() for h in self.heading[3:]))}</code></div>"]
         header = [h if h else " " for h in header]
         out.append(table_html(pd.DataFrame(cells, index=[str(i) for i in self.table.index], columns=header),
                               align=["right"] * self.table.shape[1] + (["left"] if stars else [])))
@@ -187,5 +187,6 @@ def drop1(m: Any, scope: Any = None, test: str | None = "none", k: float = 2.0) 
         p[ok] = stats.chi2.sf(lrt[ok], df[ok])
         table["LRT"] = lrt
         table["Pr(Chi)"] = p
-    heading = ["Single term deletions", "", "Model:", formula_text(m.formula)]
+    lines = formula_lines(m.formula)          # R's deparse: a long formula on several lines
+    heading = ["Single term deletions", "", "Model:", *([lines] if isinstance(lines, str) else lines)]
     return Drop1Table(table, heading, fits)

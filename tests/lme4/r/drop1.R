@@ -5,7 +5,8 @@
 ## Cases: drop1(m) and drop1(m, test = "Chisq") for m = y ~ trt * sex + (1 | id) (only trt:sex
 ## can be dropped on its own: drop.scope), drop1(m2, test = "Chisq") for y ~ trt + sex + (1 | id),
 ## drop1(m, scope = ~ trt * sex, test = "Chisq") (trt and sex below their interaction: npar 0),
-## and cbpp's cbind(incidence, size - incidence) ~ period + (1 | herd).  Stored per case: the
+## and cbpp's cbind(incidence, size - incidence) ~ period + (1 | herd), also with + (1 | obs) (obs =
+## row number; its formula is long enough for R to print it on two lines).  Stored per case: the
 ## table's columns (npar, AIC, LRT, Pr(Chi); NA -> null) and row names; the printed text in the
 ## '#####'-headed blocks of drop1_printed.txt.
 
@@ -25,6 +26,8 @@ cb$period <- factor(cb$period, levels = 1:4)
 m <- glmer(y ~ trt * sex + (1 | id), data = d, family = binomial)
 m2 <- glmer(y ~ trt + sex + (1 | id), data = d, family = binomial)
 mc <- glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), data = cb, family = binomial)
+cb$obs <- seq_len(nrow(cb))
+mo <- glmer(cbind(incidence, size - incidence) ~ period + (1 | herd) + (1 | obs), data = cb, family = binomial)
 
 cases <- list(
   seed_m = list(data = "seed", formula = "y ~ trt * sex + (1 | id)", test = "none", scope = NULL,
@@ -36,7 +39,9 @@ cases <- list(
   seed_m_scope = list(data = "seed", formula = "y ~ trt * sex + (1 | id)", test = "Chisq", scope = "~ trt * sex",
                       tab = drop1(m, scope = ~ trt * sex, test = "Chisq")),
   cbpp_chisq = list(data = "cbpp", formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)",
-                    test = "Chisq", scope = NULL, tab = drop1(mc, test = "Chisq"))
+                    test = "Chisq", scope = NULL, tab = drop1(mc, test = "Chisq")),
+  cbpp_obs_chisq = list(data = "cbpp", formula = "cbind(incidence, size - incidence) ~ period + (1 | herd) + (1 | obs)",
+                        test = "Chisq", scope = NULL, tab = drop1(mo, test = "Chisq"))
 )
 na_null <- function(v) lapply(v, function(x) if (is.na(x)) NULL else x)
 res <- lapply(cases, function(cs) {
