@@ -9,7 +9,7 @@ from __future__ import annotations
 __all__ = [
     "GlmmliteError", "FormulaError", "DataError", "ResponseError", "FamilyError", "NewDataError",
     "ArgumentError", "GlmmliteWarning", "SingularFitWarning", "ConvergenceWarning",
-    "MissingValuesWarning", "RankDeficiencyWarning", "SeparationWarning",
+    "MissingValuesWarning", "RankDeficiencyWarning", "SeparationWarning", "ScaleWarning",
 ]
 
 
@@ -63,6 +63,10 @@ class RankDeficiencyWarning(GlmmliteWarning):
 
 class SeparationWarning(GlmmliteWarning):
     """Huge coefficients: the data may be (quasi-)completely separated."""
+
+
+class ScaleWarning(GlmmliteWarning):
+    """Numeric predictors on very different scales (lme4's ``check.scaleX`` warning)."""
 
 
 def user_stacklevel() -> int:

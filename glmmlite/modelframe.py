@@ -34,7 +34,7 @@ from .errors import user_stacklevel  # noqa: F401  (re-exported)
 from .family import Binomial
 from .errors import (
     ArgumentError, DataError, FormulaError, GlmmliteWarning, MissingValuesWarning, NewDataError,
-    RankDeficiencyWarning, ResponseError,
+    RankDeficiencyWarning, ResponseError, ScaleWarning,
 )
 from .formula import (
     FACTOR_FUNCTIONS, Call, Formula, Name, Node, Paren, RandomSpec, TermSet, deparse,
@@ -518,12 +518,41 @@ def _transform_table(data: pd.DataFrame, nodes: list[Node]) -> dict[str, tuple]:
     return table
 
 
+#: lme4's check.scaleX tolerance: a numeric column's SD beyond 1e3 or below 1e-3, or two such
+#: SDs more than 1e3 apart, gives "Some predictor variables are on very different scales"
+SCALE_X_TOL = 1e3
+
+
+def _check_scale_x(X: np.ndarray, names: list[str]) -> None:
+    """lme4's ``checkScaleX`` (glmer's ``check.scaleX = "warning"``): columns that are not all 0/1
+    whose standard deviations are far from 1 or from each other."""
+    if X.shape[0] < 2:
+        return
+    cont = [j for j in range(X.shape[1]) if not np.all((X[:, j] == 0) | (X[:, j] == 1))]
+    if not cont:
+        return
+    sd = X[:, cont].std(axis=0, ddof=1)
+    with np.errstate(divide="ignore"):
+        logsd = np.log(sd)
+    lim = np.log(SCALE_X_TOL)
+    if np.all(np.abs(logsd) <= lim) and np.ptp(logsd) <= lim:
+        return
+    shown = ", ".join(f"{names[j]} {float(v):.3g}" for j, v in zip(cont, sd))
+    warnings.warn(ScaleWarning(
+        "Some predictor variables are on very different scales: consider rescaling (lme4's warning; "
+        f"standard deviations of the numeric model-matrix columns: {shown}). The fit is the same "
+        "model in other units, but a coefficient per 1 unit of a large-scale variable is tiny and hard "
+        "to read, and very unequal scales make the optimizer's job harder: centre and scale such "
+        "variables, e.g. scale(x) in the formula"), stacklevel=user_stacklevel())
+
+
 def _fixed_part(frame: pd.DataFrame, ts: TermSet, n: int, transforms: dict[str, tuple]
                 ) -> tuple[np.ndarray, list[str], _DesignSpec, list[str]]:
     """X (aliased columns dropped, with lme4's warning), its column names, how to rebuild it,
     and the names of the dropped columns."""
     X, fspec = _build_design(frame, ts, "fixed effects", n, transforms)
     names = list(fspec.names)
+    _check_scale_x(X, names)
     dropped: list[str] = []
     aliased = _aliased_columns(X)
     if aliased:

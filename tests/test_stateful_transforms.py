@@ -139,3 +139,15 @@ def test_errors_name_the_problem(data):
         gl.glmer("y ~ poly(x, 1.5) + (1 | id)", data=d)
     with pytest.raises(gl.FormulaError, match=r"poly\(x, 2\) gives several columns"):
         gl.glmer("y ~ I(poly(x, 2)^2) + (1 | id)", data=d)
+
+
+def test_predictors_on_very_different_scales_warn_as_lme4(data):
+    """lme4's check.scaleX: a numeric column's SD beyond 1e3 (or below 1e-3, or two SDs 1e3 apart)."""
+    d = data[data["y"].notna() & data["x"].notna()].assign(xk=lambda t: t["x"] * 5000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gl.ConvergenceWarning)     # lme4 also says "nearly unidentifiable"
+        with pytest.warns(gl.ScaleWarning, match=r"very different scales: consider rescaling.*xk 5\.0\de\+03"):
+            gl.glmer("y ~ xk + trt + (1 | id)", data=d)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", gl.ScaleWarning)
+        gl.glmer("y ~ scale(xk) + trt + (1 | id)", data=d)      # the cure named in the message
