@@ -9,7 +9,7 @@ from __future__ import annotations
 __all__ = [
     "GlmmliteError", "FormulaError", "DataError", "ResponseError", "FamilyError", "NewDataError",
     "ArgumentError", "GlmmliteWarning", "SingularFitWarning", "ConvergenceWarning",
-    "MissingValuesWarning", "RankDeficiencyWarning", "SeparationWarning",
+    "MissingValuesWarning", "RankDeficiencyWarning", "SeparationWarning", "ProfileWarning",
 ]
 
 
@@ -63,6 +63,11 @@ class RankDeficiencyWarning(GlmmliteWarning):
 
 class SeparationWarning(GlmmliteWarning):
     """Huge coefficients: the data may be (quasi-)completely separated."""
+
+
+class ProfileWarning(GlmmliteWarning):
+    """A profile could not be computed or interpolated everywhere (NaN points,
+    non-monotone zeta, an interval end that was not reached)."""
 
 
 def user_stacklevel() -> int:
