@@ -10,6 +10,7 @@ __all__ = [
     "GlmmliteError", "FormulaError", "DataError", "ResponseError", "FamilyError", "NewDataError",
     "ArgumentError", "GlmmliteWarning", "SingularFitWarning", "ConvergenceWarning",
     "MissingValuesWarning", "RankDeficiencyWarning", "SeparationWarning", "ScaleWarning",
+    "ProfileWarning",
 ]
 
 
@@ -67,6 +68,11 @@ class SeparationWarning(GlmmliteWarning):
 
 class ScaleWarning(GlmmliteWarning):
     """Numeric predictors on very different scales (lme4's ``check.scaleX`` warning)."""
+
+
+class ProfileWarning(GlmmliteWarning):
+    """A profile could not be computed or interpolated everywhere (NaN points,
+    non-monotone zeta, an interval end that was not reached)."""
 
 
 def user_stacklevel() -> int:

@@ -220,3 +220,12 @@ LME4_TIGHT_DEV = 1e-5
 # modes of the last-but-one PIRLS step): glmmlite's optimum may be above the reported value by
 # the 3e-3 below.
 LME4_DEFAULT_PIRLS_DEV = 5e-3
+
+# ---- profile-interval ends against brute-force roots (tests/test_profile_accuracy.py) ------
+# An end must be within this fraction of the interval's width of the root of the profiled
+# deviance (found by tight L-BFGS-B): the polish stops at |zeta - target| <= 1e-4, an end error
+# of 1e-4 / (2 qnorm) = 3e-5 of the width at 90%; the spline alone missed by up to 1.9e-3.
+PROFILE_END_IN_WIDTH = 2e-4
+# Re-optimizations the polish may spend per end on average (observed 1 to 1.25: one to check
+# the spline's value, a second where it was off).
+PROFILE_POLISH_REFITS = 2

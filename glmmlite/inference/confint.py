@@ -132,7 +132,9 @@ def confint(
     -----
     The profile is computed only as far as needed for ``level`` (to
     ``|zeta| = qnorm((1 + level) / 2)`` plus one step, four steps on each side);
-    call :func:`glmmlite.inference.profile.profile` for lme4's full profile.
+    call :func:`glmmlite.inference.profile.profile` for lme4's full profile.  Each end read off
+    the profile's spline is then polished into the root of the profile by re-optimization (one
+    or two refits per end; see :mod:`glmmlite.inference.endpoints`).
 
     Examples
     --------

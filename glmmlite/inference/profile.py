@@ -30,6 +30,12 @@ Differences from lme4, all about cost, none about the result:
 * if zeta does not change between two points (a flat stretch) the step is
   doubled rather than set to 1e-6.
 
+Interval ends.  :meth:`Profile.confint` reads each end off the inverse spline, as lme4's
+``confint.thpr`` does, and then polishes it into the root of the profile by a few more
+re-optimizations (:mod:`glmmlite.inference.endpoints`; ``polish=False`` keeps the spline's
+value): where zeta is curved between points, as for a small SD, the spline alone was off by up
+to 2e-3 of the interval's width.
+
 Lower deviance.  If a re-optimized point has a deviance lower than the fit's by
 more than ``devtol`` (1e-6, absolute), the fit was not at the optimum.  lme4 then
 stops with the error "profiling detected new, lower deviance".  glmmlite issues a
@@ -51,8 +57,9 @@ import pandas as pd
 from scipy import stats
 
 from ..argcheck import takes_fit
-from ..errors import ArgumentError, ConvergenceWarning, GlmmliteWarning, user_stacklevel
+from ..errors import ArgumentError, ConvergenceWarning, ProfileWarning, user_stacklevel
 from ..progress import ProgressBar
+from .endpoints import interval_ends
 from .levels import check_level, level_colnames
 from .parm import n_variance, resolve_parm
 from .splines import BackSpline, forward_spline
@@ -64,11 +71,6 @@ __all__ = [
     "resolve_parm",
     "ProfileWarning",
 ]
-
-
-class ProfileWarning(GlmmliteWarning):
-    """A profile could not be computed or interpolated everywhere (NaN points,
-    non-monotone zeta, an interval end that was not reached)."""
 
 
 # ------------------------------------------------------------------- the result
@@ -115,6 +117,13 @@ class Profile:
     _forward: dict = field(default_factory=dict, repr=False)
     _backward: dict = field(default_factory=dict, repr=False)
     _reached: dict = field(default_factory=dict, repr=False)
+    _refit: dict = field(default_factory=dict, repr=False)     #: name -> (value, start) -> (zeta, params)
+    _polished: dict = field(default_factory=dict, repr=False)  #: (name, zeta) -> polished end
+
+    def __getstate__(self) -> dict:
+        # the re-optimizers are closures over the model: a pickled profile reads its ends off
+        # the spline only (as confint(polish=False))
+        return {**self.__dict__, "_refit": {}}
 
     # -------------------------------------------------------------- accessors
     @property
@@ -153,11 +162,13 @@ class Profile:
             )
 
     # -------------------------------------------------------------- confint
-    def confint(self, parm: Any = None, level: float = 0.95) -> pd.DataFrame:
+    def confint(self, parm: Any = None, level: float = 0.95, polish: bool = True) -> pd.DataFrame:
         """Profile confidence intervals (R's ``confint(profile(m))``).
 
         Each end is where the interpolated profile crosses
-        ``zeta = qnorm((1 -/+ level) / 2)``.  An end that the profile did not reach
+        ``zeta = qnorm((1 -/+ level) / 2)``, then (``polish``) the root of zeta there by
+        re-optimization (:func:`~glmmlite.inference.endpoints.polish_end`; a few refits per
+        end).  An end that the profile did not reach
         becomes the parameter's bound when the profile stopped *at* that bound
         (0 for an SD), else NaN with a :class:`ProfileWarning`.
 
@@ -167,6 +178,8 @@ class Profile:
             Which parameters (see :func:`resolve_parm`); only profiled ones.
         level : float
             Confidence level in (0, 1).
+        polish : bool
+            Refine each end by re-optimization (default); False: the spline's value, as lme4.
 
         Returns
         -------
@@ -192,49 +205,11 @@ class Profile:
         zz = np.array([zq, -zq])
         out = np.full((len(sel), 2), np.nan)
         for r, name in enumerate(sel):
-            out[r] = self._ends(name, zz)
+            out[r] = self._ends(name, zz, polish)
         return pd.DataFrame(out, index=pd.Index(sel), columns=level_colnames(level))
 
-    def _ends(self, name: str, zz: np.ndarray) -> np.ndarray:
-        bak = self._backward.get(name)
-        pts = self.points(name)
-        x = pts[name].to_numpy()
-        z = pts[".zeta"].to_numpy()
-        ok = np.isfinite(z)
-        x, z = x[ok], z[ok]
-        if isinstance(bak, BackSpline):
-            p = bak(zz)
-        else:
-            if x.size < 2 or np.all(np.isnan(z)):
-                warnings.warn(f"bad profile for {name}: too few valid points", ProfileWarning,
-                              stacklevel=user_stacklevel())
-                return np.full(2, np.nan)
-            if np.any(np.diff(z) < -1e-2):
-                warnings.warn(f"non-monotonic profile for {name}: no interval", ProfileWarning,
-                              stacklevel=user_stacklevel())
-                return np.full(2, np.nan)
-            warnings.warn(
-                f"bad spline fit for {name}: falling back to linear interpolation", ProfileWarning,
-                stacklevel=user_stacklevel()
-            )
-            zmono = np.maximum.accumulate(z)
-            p = np.interp(zz, zmono, x, left=np.nan, right=np.nan)
-        bounds = (self.lower[name], self.upper[name])
-        reached = self._reached.get(name, (False, False))
-        for j in range(2):
-            if np.isnan(p[j]):
-                if reached[j] and np.isfinite(bounds[j]):
-                    p[j] = bounds[j]
-                else:
-                    side = "lower" if j == 0 else "upper"
-                    warnings.warn(
-                        f"the profile of {name} did not reach zeta = {zz[j]:+.3f} on the {side} side "
-                        f"(it spans zeta {np.nanmin(z):.3f} to {np.nanmax(z):.3f}); the {side} end is NaN. "
-                        "Profile further (larger cutoff/maxpts) to get it.",
-                        ProfileWarning,
-                        stacklevel=user_stacklevel(),
-                    )
-        return p
+    def _ends(self, name: str, zz: np.ndarray, polish: bool = False) -> np.ndarray:
+        return interval_ends(self, name, zz, polish)
 
     # -------------------------------------------------------------- display
     def plot(self, **kwargs: Any):
@@ -394,6 +369,7 @@ def profile(
     forward: dict[str, Any] = {}
     backward: dict[str, Any] = {}
     reached: dict[str, tuple[bool, bool]] = {}
+    refit: dict[str, Callable] = {}
 
     est_pts_per_par = int(2 * cutoff / delta) + 4
     bar = ProgressBar(total=est_pts_per_par * len(which), desc="profile", enabled=progress, unit="refit")
@@ -465,6 +441,7 @@ def profile(
             ok = np.isfinite(zetas)
             reached[name] = (bool(np.isclose(vals[0], lo) and ok[0]), bool(np.isclose(vals[-1], hi) and ok[-1]))
             forward[name] = forward_spline(vals[ok], zetas[ok])
+            refit[name] = lambda value, start, w=w: evaluate(w, value, start)
             try:
                 if ok.sum() < 4:
                     raise ValueError("too few points")
@@ -504,6 +481,7 @@ def profile(
         _forward=forward,
         _backward=backward,
         _reached=reached,
+        _refit=refit,
     )
 
 
