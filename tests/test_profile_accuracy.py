@@ -147,3 +147,30 @@ def test_polished_ends_match_lme4(key, level):
     width = (R.iloc[:, 1] - R.iloc[:, 0]).to_numpy()
     err = np.abs(ours.to_numpy() - R.to_numpy()) / width[:, None]
     assert np.all(err < CI_IN_WIDTH), pd.DataFrame(err, index=R.index, columns=R.columns)
+
+
+def test_a_lower_deviance_found_while_polishing_is_reported():
+    """A refit of the polishing step that beats the fit's deviance sets better_fit and warns,
+    as one found while profiling does."""
+    from glmmlite.inference.profile import _watched
+    m = _fit("seed_m2")
+    zq = stats.norm.ppf(0.975)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pr = profile(m, cutoff=zq, delta=zq / 4, progress=False)
+    assert pr.better_fit is None
+    name = pr.estimates.index[1]
+    lower = {"deviance": pr.deviance - 0.01, "params": pr.estimates, "parameter": name}
+    state = {"best": None}
+
+    def refit(value, start):            # a re-optimization that lands below the fit's deviance
+        state["best"] = lower
+        return 0.0, start
+
+    f = _watched(pr, state, pr.deviance, refit)
+    with pytest.warns(gl.ConvergenceWarning, match="refining an interval end found a deviance"):
+        f(0.0, pr.estimates.to_numpy())
+    assert pr.better_fit is lower
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f(0.0, pr.estimates.to_numpy())     # the same point again: no second warning

@@ -467,7 +467,7 @@ def profile(
             ConvergenceWarning,
             stacklevel=user_stacklevel(),
         )
-    return Profile(
+    pr = Profile(
         data=data,
         estimates=pd.Series(x_hat, index=names),
         deviance=base,
@@ -483,6 +483,25 @@ def profile(
         _reached=reached,
         _refit=refit,
     )
+    pr._refit = {k: _watched(pr, state, base, f) for k, f in refit.items()}
+    return pr
+
+
+def _watched(pr: "Profile", state: dict, base: float, refit: Callable) -> Callable:
+    """``refit`` for the polishing of interval ends (glmmlite.inference.endpoints): a lower
+    deviance found there is reported as one found while profiling is (better_fit, warning)."""
+    def f(value: float, start: np.ndarray) -> tuple[float, np.ndarray]:
+        out = refit(value, start)
+        best = state["best"]
+        if best is not None and (pr.better_fit is None or best["deviance"] < pr.better_fit["deviance"]):
+            pr.better_fit = best
+            warnings.warn(
+                f"refining an interval end found a deviance {best['deviance']:.6f}, lower than the fit's "
+                f"{base:.6f} (at {best['parameter']} = {best['params'][best['parameter']]:.6g}): the fit is not "
+                "at the optimum; refit from profile.better_fit['params'] and profile again",
+                ConvergenceWarning, stacklevel=user_stacklevel())
+        return out
+    return f
 
 
 def _walk(
