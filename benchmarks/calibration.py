@@ -429,7 +429,11 @@ def _report(df: pd.DataFrame, args, elapsed: float) -> int:
         print(tab[["parameter", "true", "profile coverage %", "profile MC SE %", "Wald coverage %",
                    "profile mean width", "Wald mean width"]].to_string(index=False, float_format="%.3f"))
     md = markdown(results, args, elapsed)
-    Path(args.out).write_text(md)
+    out = Path(args.out)
+    old = out.read_text() if out.exists() else ""
+    if "<!-- sd-study -->" in old:     # keep the SD study's section (--study sd writes it)
+        md = md.rstrip("\n") + "\n\n<!-- sd-study -->" + old.split("<!-- sd-study -->", 1)[1]
+    out.write_text(md)
     print(f"\nwrote {args.out} ({elapsed:.0f} s)")
     return 0
 
