@@ -253,6 +253,12 @@ class GlmerResult:
         """Random effects b = Lambda(theta) u per term, shape (levels, k)."""
         return b_from_u(self.u, self.frame.random, self.layout, self.theta)
 
+    def getME(self, name: str) -> Any:
+        """lme4's ``getME(m, name)``: ``"X"``, ``"Z"``, ``"Lambda"``, ``"theta"``, ``"b"``, ``"Gp"``,
+        ... (the list: ``glmmlite.getme.NAMES``)."""
+        from .getme import getME
+        return getME(self, name)
+
     def ranef(self, cond_var: bool = False) -> dict[str, pd.DataFrame]:
         """Conditional modes of the random effects, per grouping factor (R's ``ranef``).
 
