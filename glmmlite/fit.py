@@ -132,5 +132,6 @@ def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, off
         data_name = caller_names([data])[0]
     model = GlmerModel(frame=frame, family=fam, nAGQ=int(nAGQ), control=ctl, data_name=data_name,
                        weights_name=weights if isinstance(weights, str) else None,
-                       offset_argument=offset is not None)
+                       offset_argument=offset is not None,
+                       inputs={"data": data, "weights": weights, "offset": offset})
     return model.fit()

@@ -51,6 +51,9 @@ class GlmerModel:
         The summary's ``Weights:`` line (when ``weights=`` named a column).
     offset_argument : bool
         True when ``glmer`` was given ``offset=`` (which new data cannot rebuild).
+    inputs : dict
+        What ``glmer`` was called with (``data``, ``weights``, ``offset``; the data by
+        reference, not copied), for :meth:`GlmerResult.update`.
     """
 
     frame: ModelFrame
@@ -60,6 +63,7 @@ class GlmerModel:
     data_name: str | None = None
     weights_name: str | None = None
     offset_argument: bool = False
+    inputs: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @property
     def formula(self) -> str:

@@ -253,6 +253,16 @@ class GlmerResult:
         """Random effects b = Lambda(theta) u per term, shape (levels, k)."""
         return b_from_u(self.u, self.frame.random, self.layout, self.theta)
 
+    def update(self, formula: str | None = None, data: Any = None, **changes: Any) -> "GlmerResult":
+        """Refit with a changed formula, data or arguments (R's ``update(m, . ~ . - trt:sex)``).
+
+        ``formula`` may use ``.`` for the old response and terms (see
+        :func:`glmmlite.update.update_formula`); ``changes`` are other arguments of
+        :func:`glmmlite.glmer` (``family``, ``weights``, ``offset``, ``nAGQ``, ``control``).
+        """
+        from .update import update
+        return update(self, formula, data, **changes)
+
     def getME(self, name: str) -> Any:
         """lme4's ``getME(m, name)``: ``"X"``, ``"Z"``, ``"Lambda"``, ``"theta"``, ``"b"``, ``"Gp"``,
         ... (the list: ``glmmlite.getme.NAMES``)."""

@@ -1,0 +1,139 @@
+"""R's ``update(m, . ~ . - trt:sex)``: refit a model with a changed formula or arguments.
+
+:func:`update_formula` follows R's ``update.formula``: a ``.`` on the left of ``~`` stands for
+the old response, a ``.`` on the right for the old right-hand side, and terms are then added
+with ``+`` and removed with ``-`` -- random-effect terms too (``. ~ . - (1 | id) + (1 | day)``).
+The result is written as R simplifies it: the response, the fixed-effect terms (R's term
+labels, ``0 +`` for no intercept), the offsets, then the random-effect terms.  (R keeps a
+random term in the place it had among the main effects; the model is the same.)
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .errors import ArgumentError, FormulaError
+from .formula import BinOp, Paren, _has_bar, _unparen, deparse, parse_expression, parse_formula
+
+__all__ = ["update_formula", "update"]
+
+_DOT = re.compile(r"(?<![A-Za-z0-9._`])\.(?![A-Za-z0-9._`])")
+
+
+def _split_tilde(text: str, what: str) -> tuple[str, str]:
+    if text.count("~") != 1:
+        raise FormulaError(f"{what} {text!r} must have exactly one '~' (as '. ~ . - trt:sex')")
+    lhs, rhs = text.split("~")
+    return lhs.strip(), rhs.strip()
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _signed_terms(tree: Any) -> list[tuple[str, Any]]:
+    """The top-level ``+``/``-`` chain of ``tree`` as (sign, operand), left to right (a loop:
+    a long formula is a deep left spine)."""
+    items: list[tuple[str, Any]] = []
+    node = tree
+    while isinstance(node, BinOp) and node.op in ("+", "-"):
+        items.append((node.op, node.right))
+        node = node.left
+    items.append(("+", node))
+    return items[::-1]
+
+
+def update_formula(old: str, new: str) -> str:
+    """R's ``update.formula(old, new)`` for a glmer formula.
+
+    Parameters
+    ----------
+    old : str
+        The model's formula, e.g. ``"y ~ trt * sex + (1 | id)"``.
+    new : str
+        The change, e.g. ``". ~ . - trt:sex"``, ``"~ . + x"`` (the response kept) or
+        ``"y2 ~ ."``.
+
+    Returns
+    -------
+    str
+        The new formula, e.g. ``"y ~ trt + sex + (1 | id)"``.
+
+    Examples
+    --------
+    >>> update_formula("y ~ trt * sex + (1 | id)", ". ~ . - trt:sex")
+    'y ~ trt + sex + (1 | id)'
+    >>> update_formula("y ~ trt + (1 | id)", "~ . - (1 | id) + (1 | day) + sex")
+    'y ~ trt + sex + (1 | day)'
+    """
+    if not isinstance(new, str):
+        raise ArgumentError(f"the formula update must be a string such as '. ~ . - trt:sex', not {new!r}")
+    old_lhs, old_rhs = _split_tilde(old, "the model's formula")
+    lhs, rhs = _split_tilde(new, "the formula update") if "~" in new else (".", new.strip())
+    lhs = old_lhs if lhs in ("", ".") else _DOT.sub(f"({old_lhs})", lhs)
+    if not rhs:
+        raise FormulaError(f"the formula update {new!r} has nothing after '~' (use '.' for the old terms)")
+    rhs = _DOT.sub(lambda _: old_rhs, rhs) if _DOT.search(rhs) else rhs
+    items = _signed_terms(parse_expression(rhs))
+    fixed: list[str] = []
+    random: list[str] = []
+    for sign, node in items:
+        inner = _unparen(node)
+        if isinstance(node, Paren) and _has_bar(inner):
+            text = deparse(inner)
+            if sign == "+":
+                if _norm(text) not in map(_norm, random):
+                    random.append(text)
+            else:
+                hit = [r for r in random if _norm(r) == _norm(text)]
+                if not hit:
+                    raise FormulaError(f"the formula update removes ({text}), which is not a random-effect term "
+                                       f"of {old!r}; its random-effect terms: "
+                                       f"{', '.join('(' + r + ')' for r in random) or 'none'}")
+                random.remove(hit[0])
+        else:
+            fixed.append(("- " if sign == "-" else ("+ " if fixed else "")) + deparse(node))
+    if not random:
+        raise FormulaError(f"the formula update {new!r} leaves no random-effect term; a GLMM needs one such as (1 | g)")
+    # R's simplification of the fixed part (its terms.formula): parse with the random terms kept
+    probe = parse_formula(f"{lhs} ~ {' '.join(fixed) or '1'} + " + " + ".join(f"({r})" for r in random))
+    rest = [f"offset({deparse(o)})" for o in probe.offsets] + [f"({r})" for r in random]
+    fixed_text = probe.fixed.deparse()
+    parts = ([] if fixed_text == "1" else [fixed_text]) + rest       # an intercept alone goes without saying
+    return f"{lhs} ~ " + " + ".join(parts)
+
+
+def update(m: Any, formula: str | None = None, data: Any = None, **changes: Any) -> Any:
+    """Refit ``m`` with a changed formula, data or arguments (R's ``update(m, ...)``).
+
+    Parameters
+    ----------
+    m : GlmerResult
+    formula : str, optional
+        A formula or a change of it, as :func:`update_formula` takes (``". ~ . - trt:sex"``).
+    data : DataFrame, optional
+        New data (default: the data the model was fitted to, all its rows).
+    **changes
+        Other arguments of :func:`glmmlite.glmer`: ``family``, ``weights``, ``offset``,
+        ``nAGQ``, ``control``, ``data_name``.
+
+    Returns
+    -------
+    GlmerResult
+    """
+    from .fit import glmer
+    allowed = ("family", "weights", "offset", "nAGQ", "control", "data_name")
+    unknown = [k for k in changes if k not in allowed]
+    if unknown:
+        raise ArgumentError(f"update() got unexpected keyword argument(s) {', '.join(map(repr, unknown))}; "
+                            f"it accepts formula, data, {', '.join(allowed)}")
+    inputs = m.model.inputs
+    if data is None and inputs.get("data") is None:
+        raise ArgumentError("this model does not know the data it was fitted to (it was not made by "
+                            "gl.glmer); give data=")
+    new_formula = m.formula if formula is None else update_formula(m.formula, formula)
+    kw = {"family": m.family, "weights": inputs.get("weights"), "offset": inputs.get("offset"),
+          "nAGQ": m.nAGQ, "control": m.control,
+          "data_name": m.data_name if data is None else None}
+    kw.update(changes)
+    return glmer(new_formula, data=inputs["data"] if data is None else data, **kw)
