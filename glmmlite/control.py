@@ -13,7 +13,7 @@ from numbers import Integral, Real
 from .argcheck import check_bool, strict_keywords
 from .errors import ArgumentError
 
-__all__ = ["GlmerControl", "OptInfo", "REASONS"]
+__all__ = ["GlmerControl", "OptInfo", "REASONS", "check_nagq"]
 
 #: Why each setting has its default.
 REASONS: dict[str, str] = {
@@ -172,6 +172,21 @@ def _lme4_names_first(init):
 
 # an unknown setting, GlmerControl(bogus=1) or .replace(bogus=1), is an ArgumentError naming the settings
 GlmerControl.__init__ = _lme4_names_first(strict_keywords(GlmerControl.__init__))  # type: ignore[method-assign]
+
+
+def check_nagq(nAGQ) -> int:
+    """``nAGQ`` as an int from 1 to 100 (1 = Laplace), else ArgumentError (0, lme4's quick fit,
+    with its own message)."""
+    if isinstance(nAGQ, Integral) and not isinstance(nAGQ, bool) and nAGQ == 0:
+        raise ArgumentError(
+            "nAGQ = 0 (lme4's quick fit, with the fixed effects estimated inside PIRLS instead of by "
+            "maximizing the likelihood) is not offered: use nAGQ = 1, the Laplace fit, which glmmlite "
+            "computes fast enough that the shortcut saves nothing worth its less accurate answer")
+    if isinstance(nAGQ, bool) or not isinstance(nAGQ, Integral) or nAGQ < 1:
+        raise ArgumentError(f"nAGQ must be a whole number >= 1 (1 = Laplace), not {nAGQ!r}")
+    if nAGQ > 100:
+        raise ArgumentError(f"nAGQ = {nAGQ} is more quadrature points than is useful; use at most 100 (25 is plenty)")
+    return int(nAGQ)
 
 
 def as_control(control) -> GlmerControl:

@@ -12,12 +12,11 @@
 """
 from __future__ import annotations
 
-from numbers import Integral
 
 import pandas as pd
 
 from .argcheck import reject_unknown
-from .control import GlmerControl, as_control
+from .control import GlmerControl, as_control, check_nagq
 from .errors import ArgumentError, caller_names
 from .family import as_family
 from .hessian import vcov_from_hessian as _vcov_from_hessian  # noqa: F401  (old name)
@@ -118,15 +117,7 @@ def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, off
     ctl = as_control(control)
     if data_name is not None and not isinstance(data_name, str):
         raise ArgumentError(f"data_name must be a string (the name printed on the summary's Data line), not {data_name!r}")
-    if isinstance(nAGQ, Integral) and not isinstance(nAGQ, bool) and nAGQ == 0:
-        raise ArgumentError(
-            "nAGQ = 0 (lme4's quick fit, with the fixed effects estimated inside PIRLS instead of by "
-            "maximizing the likelihood) is not offered: use nAGQ = 1, the Laplace fit, which glmmlite "
-            "computes fast enough that the shortcut saves nothing worth its less accurate answer")
-    if isinstance(nAGQ, bool) or not isinstance(nAGQ, Integral) or nAGQ < 1:
-        raise ArgumentError(f"nAGQ must be a whole number >= 1 (1 = Laplace), not {nAGQ!r}")
-    if nAGQ > 100:
-        raise ArgumentError(f"nAGQ = {nAGQ} is more quadrature points than is useful; use at most 100 (25 is plenty)")
+    nAGQ = check_nagq(nAGQ)
     frame = build_model_frame(formula, data, weights=weights, offset=offset)
     if data_name is None:
         data_name = caller_names([data])[0]

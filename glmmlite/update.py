@@ -9,10 +9,14 @@ random term in the place it had among the main effects; the model is the same.)
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
-from .errors import ArgumentError, FormulaError
+from .control import as_control, check_nagq
+from .errors import ArgumentError, FormulaError, caller_names
+from .family import as_family
+from .modelframe import build_model_frame
 from .formula import BinOp, Paren, _has_bar, _unparen, deparse, parse_expression, parse_formula
 
 __all__ = ["update_formula", "update"]
@@ -121,7 +125,6 @@ def update(m: Any, formula: str | None = None, data: Any = None, **changes: Any)
     -------
     GlmerResult
     """
-    from .fit import glmer
     allowed = ("family", "weights", "offset", "nAGQ", "control", "data_name")
     unknown = [k for k in changes if k not in allowed]
     if unknown:
@@ -133,7 +136,19 @@ def update(m: Any, formula: str | None = None, data: Any = None, **changes: Any)
                             "gl.glmer); give data=")
     new_formula = m.formula if formula is None else update_formula(m.formula, formula)
     kw = {"family": m.family, "weights": inputs.get("weights"), "offset": inputs.get("offset"),
-          "nAGQ": m.nAGQ, "control": m.control,
-          "data_name": m.data_name if data is None else None}
+          "nAGQ": m.nAGQ, "control": m.control, "data_name": m.data_name if data is None else None}
     kw.update(changes)
-    return glmer(new_formula, data=inputs["data"] if data is None else data, **kw)
+    data = inputs["data"] if data is None else data
+    if kw["data_name"] is not None and not isinstance(kw["data_name"], str):
+        raise ArgumentError(f"data_name must be a string (the name printed on the summary's Data line), "
+                            f"not {kw['data_name']!r}")
+    # glmer's steps on the model's own class (importing glmmlite.fit here would make an import cycle)
+    frame = build_model_frame(new_formula, data, weights=kw["weights"], offset=kw["offset"])
+    model = dataclasses.replace(
+        m.model, frame=frame, family=as_family(kw["family"]), nAGQ=check_nagq(kw["nAGQ"]),
+        control=as_control(kw["control"]),
+        data_name=kw["data_name"] if kw["data_name"] is not None else caller_names([data])[0],
+        weights_name=kw["weights"] if isinstance(kw["weights"], str) else None,
+        offset_argument=kw["offset"] is not None,
+        inputs={"data": data, "weights": kw["weights"], "offset": kw["offset"]})
+    return model.fit()

@@ -53,6 +53,13 @@ def test_update_refits_as_glmer_on_the_new_formula(d, m):
     assert m2.aic == pytest.approx(ref["AIC"], abs=tol.LOGLIK_ABS * 2)
     probit = m.update(family=gl.binomial(link="probit"))
     assert probit.family.link == "probit" and probit.formula == m.formula
+    half = d[d["id"].astype(int) <= 125]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gl.SingularFitWarning)    # half the students: SD estimated as 0
+        on_half = m.update(data=half)                  # new data: named as the caller named it
+    assert on_half.data_name == "half" and on_half.nobs == len(half)
+    with pytest.raises(gl.ArgumentError, match="nAGQ must be a whole number"):
+        m.update(nAGQ=1.5)
 
 
 def test_update_uses_all_rows_of_the_original_data(d):
