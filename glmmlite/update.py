@@ -3,9 +3,9 @@
 :func:`update_formula` follows R's ``update.formula``: a ``.`` on the left of ``~`` stands for
 the old response, a ``.`` on the right for the old right-hand side, and terms are then added
 with ``+`` and removed with ``-`` -- random-effect terms too (``. ~ . - (1 | id) + (1 | day)``).
-The result is written as R simplifies it: the response, the fixed-effect terms (R's term
-labels, ``0 +`` for no intercept), the offsets, then the random-effect terms.  (R keeps a
-random term in the place it had among the main effects; the model is the same.)
+The result is written as R simplifies it (``terms.formula``): a random-effect term counts as a
+variable, so it keeps its place among the main effects, interactions follow, then offsets,
+and ``- 1`` when there is no intercept (``y ~ trt + sex + (1 | id) + day + trt:sex``).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .control import as_control, check_nagq
 from .errors import ArgumentError, FormulaError, caller_names
 from .family import as_family
 from .modelframe import build_model_frame
-from .formula import BinOp, Paren, _has_bar, _unparen, deparse, parse_expression, parse_formula
+from .formula import BinOp, Paren, _Encoder, _has_bar, _unparen, deparse, parse_expression
 
 __all__ = ["update_formula", "update"]
 
@@ -68,7 +68,7 @@ def update_formula(old: str, new: str) -> str:
     >>> update_formula("y ~ trt * sex + (1 | id)", ". ~ . - trt:sex")
     'y ~ trt + sex + (1 | id)'
     >>> update_formula("y ~ trt + (1 | id)", "~ . - (1 | id) + (1 | day) + sex")
-    'y ~ trt + sex + (1 | day)'
+    'y ~ trt + (1 | day) + sex'
     """
     if not isinstance(new, str):
         raise ArgumentError(f"the formula update must be a string such as '. ~ . - trt:sex', not {new!r}")
@@ -79,32 +79,45 @@ def update_formula(old: str, new: str) -> str:
         raise FormulaError(f"the formula update {new!r} has nothing after '~' (use '.' for the old terms)")
     rhs = _DOT.sub(lambda _: old_rhs, rhs) if _DOT.search(rhs) else rhs
     items = _signed_terms(parse_expression(rhs))
-    fixed: list[str] = []
-    random: list[str] = []
+    random: list[str] = []          # the random terms left, to check what is removed and what stays
+    pieces: list[str] = []          # the right side again, each random term as a placeholder name
+    holders: dict[str, str] = {}    # normalized random term -> placeholder
     for sign, node in items:
         inner = _unparen(node)
         if isinstance(node, Paren) and _has_bar(inner):
             text = deparse(inner)
+            key = _norm(text)
             if sign == "+":
-                if _norm(text) not in map(_norm, random):
+                if key not in map(_norm, random):
                     random.append(text)
             else:
-                hit = [r for r in random if _norm(r) == _norm(text)]
+                hit = [r for r in random if _norm(r) == key]
                 if not hit:
                     raise FormulaError(f"the formula update removes ({text}), which is not a random-effect term "
                                        f"of {old!r}; its random-effect terms: "
                                        f"{', '.join('(' + r + ')' for r in random) or 'none'}")
                 random.remove(hit[0])
+            holder = holders.setdefault(key, f".glmmliteRE{len(holders)}")
+            pieces.append(f"{sign} {holder}" if pieces or sign == "-" else holder)
         else:
-            fixed.append(("- " if sign == "-" else ("+ " if fixed else "")) + deparse(node))
+            pieces.append(f"{sign} {deparse(node)}" if pieces or sign == "-" else deparse(node))
     if not random:
         raise FormulaError(f"the formula update {new!r} leaves no random-effect term; a GLMM needs one such as (1 | g)")
-    # R's simplification of the fixed part (its terms.formula): parse with the random terms kept
-    probe = parse_formula(f"{lhs} ~ {' '.join(fixed) or '1'} + " + " + ".join(f"({r})" for r in random))
-    rest = [f"offset({deparse(o)})" for o in probe.offsets] + [f"({r})" for r in random]
-    fixed_text = probe.fixed.deparse()
-    parts = ([] if fixed_text == "1" else [fixed_text]) + rest       # an intercept alone goes without saying
-    return f"{lhs} ~ " + " + ".join(parts)
+    # R's simplification (terms.formula): a random term is a variable like any other, so it keeps
+    # its place among the main effects; offsets come after the terms, "- 1" last
+    joined = " ".join(pieces)
+    enc = _Encoder(joined, allow_offset=True)
+    terms = enc.termset(enc.encode(parse_expression(joined)))
+    back = {h: "(" + next(r for r in random if _norm(r) == k) + ")" for k, h in holders.items()
+            if any(_norm(r) == k for r in random)}
+    labels = []
+    for label in terms.labels:
+        parts = label.split(":")
+        if any(p in holders.values() for p in parts) and len(parts) > 1:
+            raise FormulaError(f"the formula update puts a random-effect term into an interaction ({label})")
+        labels.append(back.get(label, label))
+    rhs_out = " + ".join(labels + [f"offset({deparse(o)})" for o in enc.offsets])
+    return f"{lhs} ~ {rhs_out or '1'}" + ("" if terms.intercept else " - 1")
 
 
 def update(m: Any, formula: str | None = None, data: Any = None, **changes: Any) -> Any:
