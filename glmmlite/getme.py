@@ -15,6 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .errors import ArgumentError
+from .remat import z_lambda
 
 __all__ = ["getME", "NAMES", "z_matrix", "lambda_matrix"]
 
@@ -49,15 +50,9 @@ NAMES: dict[str, str] = {
 }
 
 
-def z_matrix(terms: list) -> sp.csr_matrix:
-    """Z, n x q: per term (in the frame's order) each level's columns side by side."""
-    n = terms[0].codes.shape[0]
-    blocks = []
-    for t in terms:
-        cols = t.codes[:, None] * t.k + np.arange(t.k)[None, :]
-        blocks.append(sp.csr_matrix((t.X.ravel(), (np.repeat(np.arange(n), t.k), cols.ravel())),
-                                    shape=(n, t.nlevels * t.k)))
-    return sp.hstack(blocks, format="csr")
+def z_matrix(terms: list, layout: Any) -> sp.csr_matrix:
+    """Z, n x q: ``Z Lambda(theta)`` at lme4's start theta, whose factors are identities."""
+    return z_lambda(terms, layout, layout.start())
 
 
 def lambda_matrix(terms: list, layout: Any, theta: np.ndarray) -> sp.csr_matrix:
@@ -89,7 +84,7 @@ def getME(m: Any, name: str) -> Any:
     if name == "X":
         return pd.DataFrame(fr.X, index=fr.data.index, columns=fr.fixef_names)
     if name in ("Z", "Zt"):
-        Z = z_matrix(terms)
+        Z = z_matrix(terms, m.layout)
         return Z if name == "Z" else Z.T.tocsr()
     if name in ("Lambda", "Lambdat"):
         L = lambda_matrix(terms, m.layout, m.theta)

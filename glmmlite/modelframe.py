@@ -599,7 +599,7 @@ def _build_design(data: pd.DataFrame, ts: TermSet, where: str, n: int,
     codes = term_codes(ts.terms, ts.intercept, codings)
     X, names, codes = design_columns(ts.terms, ts.intercept, codings, values, n, codes)
     spec = _DesignSpec(list(ts.terms), ts.intercept, dict(ts.variables), codings, codes, names,
-                       transforms={k: v for k, v in (transforms or {}).items()})
+                       transforms=dict(transforms or {}))
     return X, spec
 
 
