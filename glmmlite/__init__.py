@@ -16,6 +16,7 @@ from .results import GlmerResult
 from .rstream import RStream, r_set_seed
 from .article import article_design, simulate_article_data
 from .inference.anova import AnovaTable, anova
+from .inference.anova_fixed import FixedAnovaTable
 from .inference.drop1 import Drop1Table, drop1
 from .inference.confint import confint
 from .inference.profile import Profile, ProfileWarning, profile

@@ -241,6 +241,17 @@ class ModelFrame:
         spec = _FrameSpec(dataclasses.replace(parsed, text=text, fixed=fixed), fspec, list(parsed.offsets), transforms)
         return dataclasses.replace(self, formula=text, X=X, fixef_names=names, dropped_fixef=dropped, spec=spec)
 
+    def fixed_assign(self) -> list[int]:
+        """R's ``attr(X, "assign")``: for each column of X (aliased ones dropped), the term it
+        belongs to -- 0 for the intercept, ``i`` for the i-th term of ``parsed.fixed.labels``."""
+        d = self.spec.fixed
+        row = self.data.iloc[:1]
+        assign = [0] if d.intercept else []
+        for i, (term, codes) in enumerate(zip(d.terms, d.codes), start=1):
+            alone = dataclasses.replace(d, terms=[term], codes=[codes], intercept=False)
+            assign += [i] * _rebuild_design(alone, row, "fixed effects").shape[1]
+        return assign if d.keep is None else [assign[j] for j in d.keep]
+
     def fixed_matrix(self, newdata: pd.DataFrame) -> np.ndarray:
         """X for ``newdata``: same columns in the same order (raises NewDataError).
 

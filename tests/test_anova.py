@@ -85,7 +85,8 @@ def test_anova_checks_data(seed_data, models):
     with pytest.raises(ArgumentError, match="same data"):
         anova(other_y, m)
     with pytest.raises(ArgumentError, match="at least two"):
-        anova(m)
+        anova(m, names=["m"])           # one model with names: not the one-model table either
+    assert isinstance(anova(m), gl.inference.anova_fixed.FixedAnovaTable)   # lme4's anova(m)
     with pytest.raises(ArgumentError, match="not a fitted model"):
         anova(m, "m2")
     with pytest.raises(ArgumentError, match="labels"):

@@ -72,6 +72,14 @@ CHISQ_ABS = 4 * LOGLIK_ABS
 # a relative 0.5 * CHISQ_ABS = 0.2%; allow 1%.
 P_REL = 0.01
 
+# anova(m) of one model: sqrt(Sum Sq) of a term is the length of its part of R_X beta, in units
+# of standard errors (R_X' R_X is the inverse covariance).  Each estimate is within FIXEF_IN_SE of
+# an SE of lme4's and R_X within SE_REL of lme4's, so sqrt(Sum Sq) may differ by up to
+# FIXEF_IN_SE * sqrt(p) + SE_REL * sqrt(Sum Sq) (p the number of fixed effects); see
+# test_anova_single.py.  At lme4's own beta and R_X the table is a formula: FORMULA_RTOL.
+SEQ_SS_SQRT_PER_SQRT_P = FIXEF_IN_SE
+SEQ_SS_SQRT_REL = SE_REL
+
 # Monte-Carlo checks of simulate(): |simulated mean - expected| <= Z_MC standard errors, the
 # SE estimated from the i.i.d. simulations themselves (false alarm rate < 1e-6 per check).
 Z_MC = 5.0

@@ -21,6 +21,7 @@ from ..errors import ArgumentError, GlmmliteWarning, caller_names as _caller_nam
 from ..html_print import anova_html
 from ..lme4_tables import format_anova
 from ..summary import formula_text
+from .anova_fixed import fixed_anova
 from .headed_table import HeadedTable
 
 __all__ = ["anova", "AnovaTable"]
@@ -86,13 +87,16 @@ def _has_saturated_constant(m: Any) -> bool:
 
 
 # -------------------------------------------------------------------- anova()
-def anova(*models: Any, names: Sequence[str] | None = None) -> AnovaTable:
-    """Compare nested models by likelihood-ratio tests (R's ``anova(m2, m)``).
+def anova(*models: Any, names: Sequence[str] | None = None) -> AnovaTable | Any:
+    """Compare nested models by likelihood-ratio tests (R's ``anova(m2, m)``); with one model,
+    lme4's sequential table of its fixed effects (``anova(m)``, see
+    :func:`glmmlite.inference.anova_fixed.fixed_anova`).
 
     Parameters
     ----------
     *models : GlmerResult
-        Two or more models fitted to the same data (same rows and response).
+        Two or more models fitted to the same data (same rows and response); or one model,
+        for its "Analysis of Variance Table" (a :class:`FixedAnovaTable`).
     names : sequence of str, optional
         Row labels.  By default the names the models are bound to in the calling
         code (``anova(m2, m)`` gives rows "m2" and "m", as R does), else
@@ -122,8 +126,11 @@ def anova(*models: Any, names: Sequence[str] | None = None) -> AnovaTable:
     """
     if len(models) == 1 and isinstance(models[0], (list, tuple)):
         models = tuple(models[0])
+    if len(models) == 1 and hasattr(models[0], "vcov_rx") and names is None:
+        return fixed_anova(models[0])
     if len(models) < 2:
-        raise ArgumentError("anova needs at least two fitted models to compare, e.g. anova(m2, m)")
+        raise ArgumentError("anova needs a fitted model (anova(m): the fixed effects' sequential table) "
+                            "or at least two to compare, e.g. anova(m2, m)")
     for i, mod in enumerate(models):
         for attr in ("loglik", "n_params", "nobs"):
             if not hasattr(mod, attr):
