@@ -530,7 +530,9 @@ def design_columns(terms: Sequence[tuple[str, ...]], intercept: bool,
                                                 None if missing is None else missing.get(v))
             else:
                 vals = np.asarray(values[v], dtype=float)
-                if vals.ndim == 2:        # a matrix variable, poly(x, 2): R names its columns label1, label2
+                if vals.ndim == 2 and vals.shape[1] == 1:   # poly(x, 1): R's model.matrix adds no suffix
+                    vcols, vnames = [vals[:, 0]], [c.label]
+                elif vals.ndim == 2:      # a matrix variable, poly(x, 2): R names its columns label1, label2
                     vcols = [vals[:, j] for j in range(vals.shape[1])]
                     vnames = [f"{c.label}{j + 1}" for j in range(vals.shape[1])]
                 else:

@@ -86,7 +86,12 @@ def glmer(formula: str, data: pd.DataFrame, family="binomial", weights=None, off
         (and ``log2``, ``log10``, ``log1p``, ``exp``, ``expm1``, ``sqrt``, ``abs``),
         ``offset(...)``, ``scale(x)`` and ``poly(x, degree)`` (orthogonal polynomials):
         these two take their numbers (mean and SD; R's alpha and norm2) from the fitted data
-        and reuse them for new data, as R does.  The formula is parsed, never evaluated.
+        and reuse them for new data, as R does.  Their arguments are R's, matched as R
+        matches them: ``scale(x, center = TRUE, scale = TRUE)`` with TRUE or FALSE (or
+        ``T``/``F``; ``center = FALSE`` divides by the root mean square, as R), and
+        ``poly(x, degree, raw = FALSE)`` (``raw = TRUE``: the powers ``x, x^2, ...``); the
+        columns are named as R names them (``poly(x, 2, raw = TRUE)1``).  The formula is
+        parsed, never evaluated.
     data : pandas.DataFrame (or a dict of equal-length columns)
     family : "binomial" or :func:`glmmlite.binomial` (``link`` = logit, probit, cloglog)
     weights : array-like, pandas Series or column name, optional

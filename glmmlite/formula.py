@@ -4,7 +4,10 @@ The formula language is R's (``?formula``) plus lme4's random-effect bars:
 
 * fixed part: ``+ - * / : ^ %in%``, ``0``/``1``/``-1``/``+0`` for the intercept,
   parentheses, a few whitelisted functions (``log(x)``, ``I(x^2)``,
-  ``factor(x)``, ``scale(x)``, ``poly(x, 2)``, ...) and ``offset(...)``;
+  ``factor(x)``, ``scale(x)``, ``poly(x, 2)``, ...) and ``offset(...)``; ``scale()`` and
+  ``poly()`` also take R's named arguments (``scale(x, scale = FALSE)``,
+  ``poly(x, degree = 3, raw = TRUE)``, TRUE/FALSE or ``T``/``F``), matched as R matches them
+  (:mod:`glmmlite.formula_calls`) and deparsed as R does (``name = value``);
 * response: a column, ``cbind(successes, failures)`` whose arguments may be
   arithmetic on columns (``cbind(incidence, size - incidence)``), or an
   arithmetic expression such as ``incidence/size`` (a proportion);
@@ -33,13 +36,14 @@ from typing import Iterable, Iterator, Mapping
 import numpy as np
 
 from .errors import FormulaError
+from .formula_calls import CallArgError, Given, PolyOptions, ScaleOptions, match_poly, match_scale
 
 __all__ = [
-    "Node", "Name", "Num", "BinOp", "UnaryOp", "Call", "Paren",
+    "Node", "Name", "Num", "BinOp", "UnaryOp", "Call", "Paren", "Logical", "Arg",
     "TermSet", "RandomSpec", "Formula",
     "parse_formula", "parse_expression", "deparse", "evaluate_numeric", "names_in",
     "NUMERIC_FUNCTIONS", "FACTOR_FUNCTIONS", "STATEFUL_FUNCTIONS", "stateful_calls", "scale_stats",
-    "poly_coefs", "poly_columns",
+    "poly_coefs", "poly_columns", "poly_raw_columns", "call_options", "call_data",
 ]
 
 
@@ -91,6 +95,22 @@ class Call(Node):
 
 
 @dataclass(frozen=True)
+class Logical(Node):
+    """``TRUE`` or ``FALSE`` (only meaningful as an argument, as ``scale(x, scale = FALSE)``)."""
+
+    value: bool = False
+
+
+@dataclass(frozen=True)
+class Arg(Node):
+    """A named argument ``name = value`` of a call (``raw = TRUE`` in ``poly(x, 2, raw = TRUE)``);
+    ``pos`` is that of the name."""
+
+    name: str = ""
+    value: Node | None = None
+
+
+@dataclass(frozen=True)
 class Paren(Node):
     """A parenthesised expression (kept because ``(1 | g)`` must be bracketed)."""
 
@@ -104,12 +124,12 @@ NUMERIC_FUNCTIONS: dict[str, object] = {
     "I": None, "as.numeric": None,  # identity on numbers
 }
 # functions whose result depends on the data they are computed on: ``scale(x)`` centres by the
-# mean and divides by the standard deviation of the fitted data, ``poly(x, degree)`` gives the
-# orthogonal polynomials of the fitted data's x (several columns: a term of its own only); new
-# data (predict, simulate, emmeans) reuse the fit's numbers, as R's ``makepredictcall`` does
+# mean and divides by the standard deviation of the fitted data (``center =``/``scale =`` TRUE or
+# FALSE as R's), ``poly(x, degree)`` gives the orthogonal polynomials of the fitted data's x
+# (``raw = TRUE``: the powers; several columns: a term of its own only); new data (predict,
+# simulate, emmeans) reuse the fit's numbers, as R's ``makepredictcall`` does.  Their arguments
+# are matched as R matches them (glmmlite.formula_calls).
 STATEFUL_FUNCTIONS = ("scale", "poly")
-#: the highest degree of poly() accepted
-POLY_MAX_DEGREE = 20
 # calls that turn a column into a factor
 FACTOR_FUNCTIONS = ("factor", "as.factor")
 _SPECIAL_FUNCTIONS = ("offset", "cbind")
@@ -164,6 +184,10 @@ def deparse(node: Node) -> str:
         return _name_label(node.id)
     if isinstance(node, Num):
         return _num_label(node.value)
+    if isinstance(node, Logical):
+        return "TRUE" if node.value else "FALSE"
+    if isinstance(node, Arg):   # R's deparse: tag = value
+        return _name_label(node.name) + " = " + deparse(node.value)
     if isinstance(node, Paren):
         return "(" + deparse(node.expr) + ")"
     if isinstance(node, UnaryOp):
@@ -205,8 +229,11 @@ class _DeparseLines:
         return True
 
     def node(self, node: Node) -> None:
-        if isinstance(node, (Name, Num)):
+        if isinstance(node, (Name, Num, Logical)):
             self.put(deparse(node))
+        elif isinstance(node, Arg):
+            self.put(_name_label(node.name) + " = ")
+            self.node(node.value)
         elif isinstance(node, Paren):
             self.put("(")
             self.node(node.expr)
@@ -261,8 +288,68 @@ def _children(n: Node) -> tuple:
     if isinstance(n, Paren):
         return (n.expr,)
     if isinstance(n, Call):
+        if n.func in STATEFUL_FUNCTIONS:   # only the variable: the other arguments are constants
+            x = call_data(n)
+            return () if x is None else (x,)
         return tuple(n.args)
+    if isinstance(n, Arg):
+        return (n.value,)
     return ()
+
+
+def call_data(call: Call) -> Node | None:
+    """The variable of a ``scale()`` or ``poly()`` call: the argument named ``x``, else the first
+    one given by position (R's matching, see :mod:`glmmlite.formula_calls`); None if there is
+    none."""
+    for a in call.args:
+        if isinstance(a, Arg) and a.name == "x":
+            return a.value
+    return next((a for a in call.args if not isinstance(a, Arg)), None)
+
+
+def _given(arg: Node) -> Given:
+    """One argument of a call described for :mod:`glmmlite.formula_calls`."""
+    name = arg.name if isinstance(arg, Arg) else None
+    v = _unparen(arg.value if isinstance(arg, Arg) else arg)
+    if isinstance(v, Logical):
+        return Given(name, v.value, True, arg.pos)
+    if isinstance(v, Name) and v.id in ("T", "F"):    # R's T and F (unless a column has that name)
+        return Given(name, v.id == "T", False, arg.pos)
+    if isinstance(v, UnaryOp) and isinstance(_unparen(v.operand), Num):
+        value = _unparen(v.operand).value
+        return Given(name, -value if v.op == "-" else value, True, arg.pos)
+    if isinstance(v, Num):
+        return Given(name, v.value, True, arg.pos)
+    return Given(name, None, False, arg.pos)
+
+
+def call_options(call: Call, text: str | None = None) -> ScaleOptions | PolyOptions:
+    """The options of a ``scale()`` or ``poly()`` call, its arguments matched as R does.
+
+    Parameters
+    ----------
+    call : Call
+        A call of ``scale`` or ``poly``.
+    text : str, optional
+        The formula, for an error message that points at the argument.
+
+    Returns
+    -------
+    ScaleOptions or PolyOptions
+
+    Raises
+    ------
+    FormulaError
+        For arguments R would refuse or glmmlite does not support (see
+        :func:`glmmlite.formula_calls.match_scale` and :func:`~glmmlite.formula_calls.match_poly`).
+    """
+    given = [_given(a) for a in call.args]
+    try:
+        return (match_poly if call.func == "poly" else match_scale)(given, call.pos)
+    except CallArgError as e:
+        if text is None:
+            raise FormulaError(f"{e.message} (in {deparse(call)})") from None
+        raise _error(text, e.pos, e.message) from None
 
 
 def names_in(node: Node | None) -> list[str]:
@@ -366,9 +453,13 @@ def _tokenize(text: str) -> list[_Token]:
             if c.isalnum():
                 raise _error(text, i, f"unexpected character {c!r}: write a column name with "
                                       f"non-ASCII characters in `backticks`")
+            if c == "=" and text.startswith("==", i):
+                raise _error(text, i, "'==' is not allowed in a model formula (for a 0/1 column from a "
+                                      "comparison, make the column first)")
             if c == "=":
-                raise _error(text, i, "unexpected '=': named arguments (degree = 2, raw = TRUE) are not "
-                                      "supported in a formula; give arguments by position, as poly(x, 2)")
+                tokens.append(_Token("op", "=", i))
+                i += 1
+                continue
             raise _error(text, i, f"unexpected character {c!r}")
     tokens.append(_Token("end", "", n))
     return tokens
@@ -380,6 +471,8 @@ _BINARY_BP = {  # left binding power; (bp, right-assoc)
     "*": (4, False), "/": (4, False), "%in%": (5, False), ":": (6, False), "^": (8, True),
 }
 _UNARY_BP = 7  # R: unary minus binds tighter than ':' but looser than '^'
+_EQUALS = ("'=' is only allowed for a named argument of scale() or poly(), written name = value, "
+           "as poly(x, 2, raw = TRUE) or scale(x, scale = FALSE)")
 
 
 class _Parser:
@@ -444,6 +537,8 @@ class _Parser:
             if tok.kind == "name":
                 if self.tok.kind == "op" and self.tok.value == "(":
                     return self.parse_call(tok)
+                if tok.value in ("TRUE", "FALSE") and self.text[tok.pos] != "`":
+                    return Logical(tok.pos, tok.value == "TRUE")
                 return Name(tok.pos, tok.value)
             if tok.kind == "op" and tok.value in ("-", "+"):
                 if self.tok.kind == "end":
@@ -462,6 +557,8 @@ class _Parser:
                 raise self.fail(tok, "unexpected end of formula (a term is missing)")
             if tok.value == ")":
                 raise self.fail(tok, "unbalanced parentheses: ')' without a matching '('")
+            if tok.value == "=":
+                raise self.fail(tok, _EQUALS)
             if tok.value == "~" and self.i == 1:
                 raise self.fail(tok, "the formula has no response: write 'y ~ ...' "
                                      "(a binomial GLMM needs a response left of '~')")
@@ -477,6 +574,8 @@ class _Parser:
         if tok.kind == "end":
             raise _error(self.text, open_tok.pos,
                          "unbalanced parentheses: this '(' is never closed")
+        if tok.kind == "op" and tok.value == "=":
+            raise self.fail(tok, _EQUALS)
         raise self.fail(tok, f"expected ')' or an operator, found {self.describe(tok)}")
 
     def parse_call(self, name_tok: _Token) -> Node:
@@ -488,13 +587,24 @@ class _Parser:
         while True:
             if self.tok.kind == "op" and self.tok.value in (",", ")"):
                 raise self.fail(self.tok, f"missing argument in {name_tok.value}()")
-            args.append(self.parse_expr(0))
+            args.append(self.parse_argument(name_tok.value))
             if self.tok.kind == "op" and self.tok.value == ",":
                 self.advance()
                 continue
             self.expect_close(open_tok)
             break
         return Call(name_tok.pos, name_tok.value, tuple(args))
+
+    def parse_argument(self, func: str) -> Node:
+        """One argument of a call: an expression, or ``name = expression`` (an :class:`Arg`)."""
+        nxt = self.tokens[min(self.i + 1, len(self.tokens) - 1)]
+        if self.tok.kind == "name" and nxt.kind == "op" and nxt.value == "=":
+            name_tok = self.advance()
+            self.advance()   # '='
+            if self.tok.kind == "end" or (self.tok.kind == "op" and self.tok.value in (",", ")")):
+                raise self.fail(self.tok, f"missing value after '{name_tok.value} =' in {func}()")
+            return Arg(name_tok.pos, name_tok.value, self.parse_expr(0))
+        return self.parse_expr(0)
 
 
 def parse_expression(text: str) -> Node:
@@ -509,6 +619,8 @@ def parse_expression(text: str) -> Node:
         tok = p.tok
         if tok.value == ")":
             raise p.fail(tok, "unbalanced parentheses: ')' without a matching '('")
+        if tok.value == "=":
+            raise p.fail(tok, _EQUALS)
         raise p.fail(tok, f"unexpected {p.describe(tok)} (an operator such as '+' is missing?)")
     return node
 
@@ -595,6 +707,9 @@ class _Encoder:
                 return []
             raise _error(self.text, node.pos, f"invalid model term {_num_label(node.value)}: "
                                               "only 0 and 1 (the intercept) can be numbers")
+        if isinstance(node, Logical):
+            raise _error(self.text, node.pos, f"invalid model term {deparse(node)}: TRUE and FALSE can only "
+                                              "be arguments of scale() or poly(), as scale(x, scale = FALSE)")
         if isinstance(node, Name):
             if node.id == ".":
                 raise _error(self.text, node.pos, "'.' (all other columns) is not supported: "
@@ -683,12 +798,14 @@ class _Encoder:
             if len(node.args) != 1 or not isinstance(_unparen(node.args[0]), Name):
                 raise _error(self.text, node.pos, f"{f}() takes one column name")
             return [self.install(node)]
-        if f == "poly":
-            _check_poly(node, self.text)
+        if f in STATEFUL_FUNCTIONS:
+            call_options(node, self.text)
+            _check_numeric_expr(call_data(node), self.text)
             return [self.install(node)]
-        if f in NUMERIC_FUNCTIONS or f in STATEFUL_FUNCTIONS:
-            if f == "scale" and len(node.args) != 1:
-                raise _unknown_function(self.text, node)
+        if f in NUMERIC_FUNCTIONS:
+            if len(node.args) == 1 and isinstance(node.args[0], Arg):
+                raise _error(self.text, node.pos, f"{f}() takes one argument, without a name (named "
+                                                  "arguments are only allowed in scale() and poly())")
             if len(node.args) != 1:
                 raise _error(self.text, node.pos, f"{f}() takes exactly one argument")
             _check_numeric_expr(node.args[0], self.text)
@@ -709,26 +826,9 @@ class _Encoder:
 def _unknown_function(text: str, node: Call) -> FormulaError:
     allowed = sorted(set(NUMERIC_FUNCTIONS) | set(FACTOR_FUNCTIONS) | set(_SPECIAL_FUNCTIONS)
                      | set(STATEFUL_FUNCTIONS))
-    if node.func == "scale" and len(node.args) != 1:
-        return _error(text, node.pos, "scale() takes one argument here (centre and scale both on, R's "
-                                      "default); for other choices make the column first, e.g. "
-                                      "d['xc'] = d['x'] - d['x'].mean()")
     return _error(text, node.pos, f"function {node.func}() is not supported in a formula "
                                   f"(formulas are parsed, not evaluated); allowed: "
                                   f"{', '.join(allowed)}")
-
-
-def _check_poly(node: Call, text: str) -> None:
-    """``poly(x, degree)``: an arithmetic expression and a whole number from 1 to POLY_MAX_DEGREE."""
-    if len(node.args) != 2 or not isinstance(_unparen(node.args[1]), Num):
-        raise _error(text, node.pos, "poly() takes a variable and a degree, as poly(x, 2) (orthogonal "
-                                     "polynomials; named arguments such as raw = TRUE are not supported: for "
-                                     "raw powers write x + I(x^2))")
-    degree = _unparen(node.args[1]).value
-    if not (float(degree).is_integer() and 1 <= degree <= POLY_MAX_DEGREE):
-        raise _error(text, node.pos, f"poly()'s degree must be a whole number from 1 to {POLY_MAX_DEGREE}, "
-                                     f"not {_num_label(degree)}")
-    _check_numeric_expr(node.args[0], text)
 
 
 def _check_numeric_expr(node: Node, text: str) -> None:
@@ -740,10 +840,19 @@ def _check_numeric_expr(node: Node, text: str) -> None:
         if isinstance(n, BinOp) and n.op not in ("+", "-", "*", "/", "^"):
             raise _error(text, n.pos, f"operator {n.op!r} is not allowed in arithmetic "
                                       f"(inside {deparse(node)})")
-        if isinstance(n, Call) and (n.func not in NUMERIC_FUNCTIONS and n.func not in STATEFUL_FUNCTIONS
-                                    or n.func == "scale" and len(n.args) != 1):
+        if isinstance(n, Arg):
+            raise _error(text, n.pos, f"named argument {n.name} = is only allowed in scale() and poly()")
+        if isinstance(n, Logical):
+            raise _error(text, n.pos, f"{deparse(n)} can only be an argument of scale() or poly(), "
+                                      "as scale(x, scale = FALSE)")
+        if isinstance(n, Call) and n.func == "scale":
+            call_options(n, text)      # its variable is walked next; the other arguments are constants
+        elif isinstance(n, Call) and n.func not in NUMERIC_FUNCTIONS:
             raise _unknown_function(text, n)
-        if isinstance(n, Call) and len(n.args) != 1:
+        elif isinstance(n, Call) and any(isinstance(a, Arg) for a in n.args):
+            raise _error(text, n.pos, f"{n.func}() takes one argument, without a name (named "
+                                      "arguments are only allowed in scale() and poly())")
+        elif isinstance(n, Call) and len(n.args) != 1:
             raise _error(text, n.pos, f"{n.func}() takes exactly one argument")
 
 
@@ -760,8 +869,9 @@ def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray],
         Column name -> float array.
     transforms : mapping, optional
         ``deparse`` of a ``scale(...)`` call -> its (centre, scale), those of the fitted data
-        (see :func:`scale_stats`).  A call not in it is centred and scaled on ``columns``
-        themselves.
+        (see :func:`scale_stats`), and of an orthogonal ``poly(...)`` call -> its (alpha,
+        norm2) (:func:`poly_coefs`).  A call not in it is computed on ``columns`` themselves
+        (raw powers, ``poly(x, 2, raw = TRUE)``, need no numbers).
 
     Returns
     -------
@@ -776,17 +886,8 @@ def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray],
     if isinstance(node, UnaryOp):
         v = evaluate_numeric(node.operand, columns, transforms)
         return -v if node.op == "-" else v
-    if isinstance(node, Call) and node.func == "poly":
-        v = np.asarray(evaluate_numeric(node.args[0], columns, transforms), dtype=float)
-        key = deparse(node)
-        alpha, norm2 = transforms[key] if transforms is not None and key in transforms else \
-            poly_coefs(v, int(_unparen(node.args[1]).value), key)
-        return poly_columns(v, alpha, norm2)
-    if isinstance(node, Call) and node.func == "scale":
-        v = np.asarray(evaluate_numeric(node.args[0], columns, transforms), dtype=float)
-        key = deparse(node)
-        center, sd = transforms[key] if transforms is not None and key in transforms else scale_stats(v, key)
-        return (v - center) / sd
+    if isinstance(node, Call) and node.func in STATEFUL_FUNCTIONS:
+        return _evaluate_stateful(node, columns, transforms)
     if isinstance(node, Call):
         fn = NUMERIC_FUNCTIONS[node.func]
         v = evaluate_numeric(node.args[0], columns, transforms)
@@ -817,6 +918,23 @@ def evaluate_numeric(node: Node, columns: Mapping[str, np.ndarray],
                     raise FormulaError(f"cannot compute {deparse(node)!r} as a number")
         return acc
     raise FormulaError(f"cannot compute {deparse(node)!r} as a number")
+
+
+def _evaluate_stateful(node: Call, columns: Mapping[str, np.ndarray],
+                       transforms: Mapping[str, tuple] | None) -> np.ndarray:
+    """``scale(...)`` or ``poly(...)`` on ``columns``, with the fit's numbers when ``transforms``
+    has them (raw powers need none)."""
+    opts = call_options(node)
+    v = np.asarray(evaluate_numeric(call_data(node), columns, transforms), dtype=float)
+    key = deparse(node)
+    stored = transforms[key] if transforms is not None and key in transforms else None
+    if isinstance(opts, PolyOptions):
+        if opts.raw:
+            return poly_raw_columns(v, opts.degree)
+        alpha, norm2 = stored if stored is not None else poly_coefs(v, opts.degree, key)
+        return poly_columns(v, alpha, norm2)
+    center, sd = stored if stored is not None else scale_stats(v, key, opts.center, opts.scale)
+    return (v - center) / sd
 
 
 def stateful_calls(nodes: Iterable[Node]) -> list[Call]:
@@ -869,29 +987,49 @@ def poly_columns(x: np.ndarray, alpha: np.ndarray, norm2: np.ndarray) -> np.ndar
     return z[:, 1:] / np.sqrt(norm2[2:])
 
 
-def scale_stats(values: np.ndarray, label: str) -> tuple[float, float]:
-    """R's ``scale(x)``: the mean and the standard deviation (divisor n - 1) of the values
-    that are not missing.
+def poly_raw_columns(x: np.ndarray, degree: int) -> np.ndarray:
+    """R's ``poly(x, degree, raw = TRUE)``: the powers ``x, x^2, ..., x^degree`` (n x degree),
+    nothing computed from the data, so new data need no stored numbers; NaN rows stay NaN."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(all="ignore"):
+        return x[:, None] ** np.arange(1, degree + 1)
+
+
+def scale_stats(values: np.ndarray, label: str, center: bool = True,
+                scale: bool = True) -> tuple[float, float]:
+    """R's ``scale(x, center, scale)`` on the values that are not missing: the centre (the mean,
+    or 0 with ``center = FALSE``) and the scale (``scale = FALSE``: 1), R's ``scale.default``
+    divisor ``sqrt(sum(v^2) / max(1, n - 1))`` of the centred values ``v``: the standard
+    deviation when centring, the root mean square of ``x`` when not.
 
     Raises
     ------
     FormulaError
-        When fewer than two values are present or they are all equal (R would divide by 0
-        and fill the column with NaN).
+        When centring and scaling with fewer than two values, centring or scaling with none or
+        with infinite values, or when the scale is 0 (R would divide by 0 and fill the column
+        with NaN).
     """
+    if not center and not scale:            # R returns x unchanged
+        return 0.0, 1.0
     v = np.asarray(values, dtype=float).ravel()
     v = v[~np.isnan(v)]
-    if v.size < 2 or not np.all(np.isfinite(v)):
-        raise FormulaError(f"{label} needs at least two finite values to centre and scale; "
-                           f"the data give {v.size} non-missing value(s)"
+    need = 2 if center and scale else 1
+    if v.size < need or not np.all(np.isfinite(v)):
+        what = "centre and scale" if center and scale else ("centre" if center else "scale")
+        raise FormulaError(f"{label} needs at least {'two' if need == 2 else 'one'} finite value"
+                           f"{'s' if need == 2 else ''} to {what}; the data give {v.size} non-missing value(s)"
                            f"{'' if np.all(np.isfinite(v)) else ', some infinite'}")
-    center = float(v.mean())
-    sd = float(np.sqrt(np.sum((v - center) ** 2) / (v.size - 1)))
+    mid = float(v.mean()) if center else 0.0
+    if not scale:
+        return mid, 1.0
+    sd = float(np.sqrt(np.sum((v - mid) ** 2) / max(1, v.size - 1)))
     if not sd > 0:
-        raise FormulaError(f"{label}: every value is {center:.6g}, so its standard deviation is 0 "
-                           "and it cannot be scaled (R would give a column of NaN); leave it out or use "
-                           "a variable that varies")
-    return center, sd
+        if center:
+            raise FormulaError(f"{label}: every value is {mid:.6g}, so its standard deviation is 0 "
+                               "and it cannot be scaled (R would give a column of NaN); leave it out or use "
+                               "a variable that varies")
+        raise FormulaError(f"{label}: every value is 0, so it cannot be scaled (R would give a column of NaN)")
+    return mid, sd
 
 
 # ----------------------------------------------------------------------------- random part

@@ -37,9 +37,10 @@ from .errors import (
     RankDeficiencyWarning, ResponseError, ScaleWarning,
 )
 from .formula import (
-    FACTOR_FUNCTIONS, Call, Formula, Name, Node, Paren, RandomSpec, TermSet, deparse,
-    evaluate_numeric, names_in, parse_formula, poly_coefs, scale_stats, stateful_calls,
+    FACTOR_FUNCTIONS, Call, Formula, Name, Node, Paren, RandomSpec, TermSet, call_data, call_options,
+    deparse, evaluate_numeric, names_in, parse_formula, poly_coefs, scale_stats, stateful_calls,
 )
+from .formula_calls import PolyOptions
 from .newdata import as_frame
 
 __all__ = ["RandomTerm", "ResponseInfo", "ModelFrame", "build_model_frame"]
@@ -512,18 +513,22 @@ def _variable_values(data: pd.DataFrame, label: str, node: Node,
 
 
 def _transform_table(data: pd.DataFrame, nodes: list[Node]) -> dict[str, tuple]:
-    """The data's numbers behind every ``scale(...)`` (centre, standard deviation) and
-    ``poly(x, degree)`` (R's alpha and norm2) in ``nodes``, computed on all rows of ``data``
+    """The data's numbers behind every ``scale(...)`` (centre and scale: the mean and standard
+    deviation unless ``center =``/``scale =`` say otherwise) and orthogonal ``poly(x, degree)``
+    (R's alpha and norm2; raw powers need none) in ``nodes``, computed on all rows of ``data``
     where the argument is not missing, before rows with missing values elsewhere are dropped
     (R's model frame; R's poly refuses missing values outright).  Kept for new data."""
     table: dict[str, tuple] = {}
     for call in stateful_calls(nodes):
-        inner = _numeric_expr(data, call.args[0], DataError, table)
+        opts = call_options(call)
+        if isinstance(opts, PolyOptions) and opts.raw:      # the powers: nothing to keep
+            continue
+        inner = _numeric_expr(data, call_data(call), DataError, table)
         try:
-            if call.func == "poly":
-                table[deparse(call)] = poly_coefs(inner, int(call.args[1].value), deparse(call))
+            if isinstance(opts, PolyOptions):
+                table[deparse(call)] = poly_coefs(inner, opts.degree, deparse(call))
             else:
-                table[deparse(call)] = scale_stats(inner, deparse(call))
+                table[deparse(call)] = scale_stats(inner, deparse(call), opts.center, opts.scale)
         except FormulaError as e:         # a property of the data, not of the formula's text
             raise DataError(str(e)) from None
     return table

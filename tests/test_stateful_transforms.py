@@ -127,8 +127,8 @@ def test_errors_name_the_problem(data):
     d = data.assign(c=3.0, k=np.tile([0.0, 1.0], len(data) // 2))
     with pytest.raises(gl.DataError, match=r"scale\(c\).*every value is 3.*standard deviation is 0"):
         gl.glmer("y ~ scale(c) + (1 | id)", data=d)
-    with pytest.raises(gl.FormulaError, match=r"scale\(\) takes one argument"):
-        gl.glmer("y ~ scale(x, FALSE) + (1 | id)", data=d)
+    with pytest.raises(gl.FormulaError, match=r"scale\(\): center must be TRUE or FALSE, not a number"):
+        gl.glmer("y ~ scale(x, 1) + (1 | id)", data=d)    # named arguments: tests/test_stateful_named.py
     with pytest.raises(gl.DataError, match="'trt'.*must be numeric"):
         gl.glmer("y ~ scale(trt) + (1 | id)", data=d)
     with pytest.raises(gl.DataError, match=r"poly\(k, 2\).*degree \(2\) must be less than the number of distinct"):
